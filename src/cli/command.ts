@@ -1,0 +1,86 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { BerthError } from '../core/index.ts';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** What a command hands back: data, and how to show it to a person. `--json` prints `data` instead. */
+export interface CommandResult<T = unknown> {
+  data: T;
+  render?(data: T): string;
+  exitCode?: number;
+}
+
+export interface CommandContext {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+  json: boolean;
+  debug: boolean;
+}
+
+/** One `berth` verb: its flags, its help, and a `run` that returns data rather than printing. */
+export interface Command {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  usage: string;
+  description?: string;
+  options?: OptionsConfig;
+  /** Help text for each option, by option name. */
+  optionHelp?: Record<string, string>;
+  run(ctx: CommandContext): Promise<CommandResult>;
+}
+
+export const GLOBAL_OPTIONS: OptionsConfig = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Parses argv for `command`; unknown flags are a usage error that names the flag. */
+export function parseCommandArgs(command: Command, argv: string[]): CommandContext & { help: boolean } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new BerthError({
+      code: 'ERR_CLI_USAGE',
+      category: 'InvalidArgument',
+      message: `${command.name}: ${(err as Error).message.replace(/^./, (c) => c.toLowerCase())}`,
+      hint: `run 'berth ${command.name} --help' for usage`,
+    });
+  }
+  const values = parsed.values as CommandContext['values'];
+  return {
+    values,
+    positionals: parsed.positionals,
+    json: values.json === true,
+    debug: values.debug === true,
+    help: values.help === true,
+  };
+}
+
+/** Renders `berth <command> --help`. */
+export function formatCommandHelp(command: Command): string {
+  const lines = [`Usage: berth ${command.usage}`, '', command.summary];
+  if (command.description) lines.push('', command.description);
+  const options = { ...command.options, ...GLOBAL_OPTIONS };
+  lines.push('', 'Options:');
+  for (const [name, config] of Object.entries(options)) {
+    const short = config.short ? `-${config.short}, ` : '    ';
+    const arg = config.type === 'string' ? ` <${name}>` : '';
+    const help = command.optionHelp?.[name] ?? GLOBAL_HELP[name] ?? '';
+    lines.push(`  ${short}--${name}${arg}`.padEnd(30) + help);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const GLOBAL_HELP: Record<string, string> = {
+  json: 'print machine-readable JSON',
+  debug: 'show debug output and stack traces',
+  help: 'show this help',
+};

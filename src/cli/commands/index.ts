@@ -1,0 +1,5 @@
+import type { Command } from '../command.ts';
+import { versionCommand } from './version.ts';
+
+/** Every `berth` verb, in the order `berth --help` lists them. */
+export const commands: Command[] = [versionCommand];

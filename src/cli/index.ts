@@ -1,0 +1,3 @@
+export type { Command, CommandContext, CommandResult } from './command.ts';
+export { main } from './main.ts';
+export { formatError, formatErrorJson, formatTable } from './output.ts';

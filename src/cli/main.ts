@@ -1,0 +1,70 @@
+import { asBerthError, BerthError } from '../core/index.ts';
+import { type Command, formatCommandHelp, parseCommandArgs } from './command.ts';
+import { commands } from './commands/index.ts';
+import { formatError, formatErrorJson } from './output.ts';
+
+/** Runs the CLI for `args` (without node and script) and returns the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const debug = args.includes('--debug');
+  const json = args.includes('--json');
+  try {
+    const argv = args.includes('--version') && !args.some(isWord) ? ['version', ...args] : args;
+    const first = argv.findIndex(isWord);
+    if (first === -1) {
+      print(formatMainHelp());
+      return argv.length === 0 || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+    }
+    const command = findCommand(argv[first] ?? '');
+    return await runCommand(command, [...argv.slice(0, first), ...argv.slice(first + 1)]);
+  } catch (err) {
+    process.stderr.write(json ? formatErrorJson(err) : formatError(err, { debug }));
+    return asBerthError(err).code === 'ERR_CLI_USAGE' ? 2 : 1;
+  }
+}
+
+async function runCommand(command: Command, rest: string[]): Promise<number> {
+  const ctx = parseCommandArgs(
+    command,
+    rest.filter((a) => a !== '--version' || command.name !== 'version'),
+  );
+  if (ctx.help) return print(formatCommandHelp(command));
+  const result = await command.run(ctx);
+  if (ctx.json || !result.render) print(`${JSON.stringify(result.data, null, 2)}\n`);
+  else print(result.render(result.data));
+  return result.exitCode ?? 0;
+}
+
+function isWord(arg: string): boolean {
+  return !arg.startsWith('-');
+}
+
+function findCommand(name: string): Command {
+  const command = commands.find((c) => c.name === name || c.aliases?.includes(name));
+  if (command) return command;
+  throw new BerthError({
+    code: 'ERR_CLI_USAGE',
+    category: 'InvalidArgument',
+    message: `unknown command '${name}'`,
+    hint: "run 'berth --help' for the list of commands",
+  });
+}
+
+function formatMainHelp(): string {
+  const rows = commands.map((c) => `  ${c.name.padEnd(12)}${c.summary}`);
+  return [
+    'Usage: berth [--debug] [--json] <command> [options]',
+    '',
+    'Run OCI images as containers or virtual machines.',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    "Run 'berth <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
