@@ -4,9 +4,9 @@ import { type CheckContext, type CheckResult, fail, type Host } from './check.ts
 import { checkCgroups } from './checks/cgroups.ts';
 import { checkDisk } from './checks/disk.ts';
 import { checkKernel } from './checks/kernel.ts';
-import { checkNamespaces } from './checks/namespaces.ts';
+import { checkNamespaces, NAMESPACE_TYPES } from './checks/namespaces.ts';
 import { checkNativeHelper } from './checks/native.ts';
-import { checkLinks, checkNetfilter } from './checks/network.ts';
+import { checkLinks, checkNetfilter, LINK_KINDS } from './checks/network.ts';
 import { checkOverlay } from './checks/overlay.ts';
 import { checkSeccomp } from './checks/seccomp.ts';
 import { checkVm } from './checks/vm.ts';
@@ -49,11 +49,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   };
   const pending: [string, Pending][] = [
     ['kernel', checkKernel(ctx)],
-    ...checkNamespaces(ctx).map((p, i): [string, Pending] => [`namespace.${i}`, p]),
+    ...checkNamespaces(ctx).map((p, i): [string, Pending] => [`namespace.${NAMESPACE_TYPES[i]?.type}`, p]),
     ['cgroups', checkCgroups(ctx)],
     ['overlayfs', checkOverlay(ctx)],
     ['seccomp', checkSeccomp(ctx)],
-    ...checkLinks(ctx).map((p, i): [string, Pending] => [`network.${i}`, p]),
+    ...checkLinks(ctx).map((p, i): [string, Pending] => [LINK_KINDS[i]?.id ?? 'network', p]),
     ['netfilter', checkNetfilter(ctx)],
     ['vm', checkVm(ctx)],
     ['disk', checkDisk(ctx)],

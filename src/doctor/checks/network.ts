@@ -17,7 +17,7 @@ interface LinkKind {
   hint: string;
 }
 
-const LINK_KINDS: LinkKind[] = [
+export const LINK_KINDS: LinkKind[] = [
   {
     id: 'network.bridge',
     title: 'bridge',

@@ -73,7 +73,7 @@ export async function checkVm(ctx: VmCheckOptions): Promise<CheckResult[]> {
   ]);
   const results = [qemuVerdict(qemu), guestKernelVerdict(kernel, ctx.stateDir)];
   if (!qemu.found || !kernel.found) {
-    const missing = [!qemu.found && 'QEMU', !kernel.found && 'a guest kernel'].filter(Boolean).join(' and ');
+    const missing = [!qemu.found && 'QEMU', !kernel.found && 'guest kernel'].filter(Boolean).join(' and no ');
     const base = { id: 'accelerator', title: 'VM acceleration', ...OPTIONAL };
     return [...results, fail({ ...base, detail: `not probed: no ${missing}`, hint: 'fix the lines above' })];
   }
