@@ -102,7 +102,11 @@ async function probeBoot(options: ProbeBootOptions): Promise<BootProbe> {
     initrd: options.initrd,
     tscKhz: options.tscKhz || undefined,
   });
-  const result = await run(options.qemu, args, { timeoutMs: options.timeoutMs, watchFor: options.marker });
+  // setpriv sets a parent-death signal before exec: if Berth dies mid-probe, QEMU dies with it.
+  const result = await run('setpriv', ['--pdeathsig', 'KILL', options.qemu, ...args], {
+    timeoutMs: options.timeoutMs,
+    watchFor: options.marker,
+  });
   return readBootProbe(options.accel, result, options.timeoutMs);
 }
 
