@@ -98,9 +98,10 @@ export class OverlaySnapshotter implements Snapshotter {
       }
       const record: SnapshotRecord = { id: state.nextId++, kind, created: new Date().toISOString() };
       if (parent !== undefined) record.parent = parent;
-      await this.#makeDirs(record.id);
       state.snapshots[key] = record;
-      return { state, result: this.#mountsOf(state, key, record) };
+      const mounts = this.#mountsOf(state, key, record); // before any directory exists: it may refuse
+      await this.#makeDirs(record.id);
+      return { state, result: mounts };
     });
   }
 
