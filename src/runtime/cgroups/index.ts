@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { createLogger, type Logger } from '../../core/index.ts';
+import { type DeviceFilterLoader, kernelDeviceFilterLoader } from './bpf.ts';
 import { type CgroupFs, nodeCgroupFs } from './fs.ts';
 import { HybridManager } from './hybrid.ts';
 import { type Hierarchy, modeOf, ownCgroupIn, parseHierarchies } from './mountinfo.ts';
@@ -9,6 +10,8 @@ import type { CgroupManager, CgroupMode } from './types.ts';
 import { V1Manager } from './v1.ts';
 import { V2Manager } from './v2.ts';
 
+export type { DeviceFilterLoader } from './bpf.ts';
+export { compileDeviceFilter, encodeProgram } from './device-filter.ts';
 export { allowRulesForDevices, defaultAllowedDevices, effectiveDeviceRules } from './devices.ts';
 export type { CgroupFs } from './fs.ts';
 export { expandSlice, resolveCgroupPath } from './path.ts';
@@ -41,6 +44,8 @@ export interface CgroupManagerOptions {
   hugePageSizes?: string[];
   /** Sends a signal (killAll); process.kill when absent. */
   signal?: (pid: number, signal: number) => void;
+  /** Installs v2 device programs; bpf(2) when absent. */
+  deviceFilter?: DeviceFilterLoader;
 }
 
 /** Makes the manager for one container's cgroup on this host's layout (v1, hybrid or v2). */
@@ -65,8 +70,9 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
     signal: options.signal ?? ((pid: number, signal: number) => process.kill(pid, signal)),
   };
   const unified = hierarchies.find((h) => h.version === 2);
+  const deviceFilter = options.deviceFilter ?? kernelDeviceFilterLoader;
   const v2 = (h: Hierarchy): V2Manager =>
-    new V2Manager({ ...common, mountPoint: h.mountPoint, dir: dirIn(h), path: pathIn(h) });
+    new V2Manager({ ...common, deviceFilter, mountPoint: h.mountPoint, dir: dirIn(h), path: pathIn(h) });
   if (mode === 'v2' && unified !== undefined) return v2(unified);
   const v1Hierarchies = hierarchies.filter((h) => h.version === 1);
   const first = v1Hierarchies.find((h) => h.controllers.includes('name=systemd')) ?? v1Hierarchies[0];

@@ -9,7 +9,9 @@ function setup(t: TestContext, cgroupsPath = '/berth/c1') {
   t.after(() => tree.remove());
   const warnings: string[] = [];
   const log = createLogger({ level: 'warn', write: (line) => warnings.push(JSON.parse(line).msg) });
+  const programs: { dir: string; program: Buffer }[] = [];
   const m = createCgroupManager({
+    deviceFilter: { replace: (dir, program) => programs.push({ dir, program }) },
     containerId: 'c1',
     cgroupsPath,
     root: tree.root,
@@ -19,7 +21,7 @@ function setup(t: TestContext, cgroupsPath = '/berth/c1') {
     hugePageSizes: ['2MB'],
     log,
   });
-  return { tree, m, warnings };
+  return { tree, m, warnings, programs };
 }
 
 const isCode = (code: string) => (err: unknown) => err instanceof BerthError && err.code === code;
@@ -54,7 +56,7 @@ test('v2 create enables the root controllers in every ancestor, not in the leaf'
 });
 
 test('v2 resources are written to the v2 files with the v2 values', async (t) => {
-  const { tree, m, warnings } = setup(t);
+  const { tree, m, programs } = setup(t);
   await m.create();
   tree.writes.length = 0;
   await m.applyResources({
@@ -81,7 +83,11 @@ test('v2 resources are written to the v2 files with the v2 values', async (t) =>
     leaf('hugetlb.2MB.max: 2097152'),
     leaf('memory.high: 300000'),
   ]);
-  assert.ok(warnings.some((w) => w.includes('device cgroup rules are not enforced on cgroup v2')));
+  assert.equal(programs.length, 1, 'device rules become one eBPF program');
+  assert.equal(programs[0]?.dir, `${tree.root}/berth/c1`);
+  assert.equal(programs[0]!.program.length % 8, 0);
+  await m.applyResources({ pids: { limit: 5 } });
+  assert.equal(programs.length, 1, 'an update without devices leaves the program alone');
 });
 
 test('v2 quota alone keeps the default period; period alone means no quota', async (t) => {

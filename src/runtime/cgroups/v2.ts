@@ -1,6 +1,9 @@
 import { posix } from 'node:path';
 import { BerthError, type Logger } from '../../core/index.ts';
-import type { LinuxResources } from '../spec/index.ts';
+import type { DeviceCgroupRule, LinuxResources } from '../spec/index.ts';
+import type { DeviceFilterLoader } from './bpf.ts';
+import { compileDeviceFilter, encodeProgram } from './device-filter.ts';
+import { effectiveDeviceRules } from './devices.ts';
 import type { CgroupFs } from './fs.ts';
 import type { StatSource } from './stats.ts';
 import { readV2Stats } from './stats.ts';
@@ -20,6 +23,8 @@ export interface V2ManagerOptions {
   path: string;
   hugePageSizes: string[];
   signal: (pid: number, signal: number) => void;
+  /** Installs the eBPF device program; without one, device rules only get a warning. */
+  deviceFilter?: DeviceFilterLoader;
 }
 
 const SIGKILL = 9;
@@ -54,13 +59,18 @@ export class V2Manager implements CgroupManager {
   }
 
   async applyResources(resources: LinuxResources): Promise<void> {
-    // No eBPF device filter yet: say so instead of pretending the rules hold.
-    if (resources.devices !== undefined)
-      this.#options.log.warn('device cgroup rules are not enforced on cgroup v2 (no eBPF device filter)', {
-        cgroup: this.dir,
-        rules: resources.devices?.length ?? 0,
-      });
+    if (resources.devices !== undefined) this.#applyDevices(resources.devices);
     await this.applyWithoutDevices(resources);
+  }
+
+  // v2 has no devices.allow: the rules become an eBPF program attached to the cgroup.
+  #applyDevices(rules: DeviceCgroupRule[]): void {
+    const { deviceFilter, log } = this.#options;
+    if (deviceFilter === undefined) {
+      log.warn('device cgroup rules are not enforced: no eBPF device filter loader', { cgroup: this.dir });
+      return;
+    }
+    deviceFilter.replace(this.dir, encodeProgram(compileDeviceFilter(effectiveDeviceRules(rules))));
   }
 
   /** Applies everything but device rules (hybrid hosts enforce those on v1). */
