@@ -168,8 +168,18 @@ test('v1 freeze writes FROZEN and a failed create undoes every hierarchy', async
   await m.create();
   await m.freeze();
   assert.equal(tree.read(`${tree.root}/freezer/berth/c1/freezer.state`).trim(), 'FROZEN');
-  await m.thaw();
-  assert.equal(tree.read(`${tree.root}/freezer/berth/c1/freezer.state`).trim(), 'THAWED');
+  await m.killAll(15);
+  assert.equal(
+    tree.read(`${tree.root}/freezer/berth/c1/freezer.state`).trim(),
+    'FROZEN',
+    'paused stays paused',
+  );
+  await m.killAll(9);
+  assert.equal(
+    tree.read(`${tree.root}/freezer/berth/c1/freezer.state`).trim(),
+    'THAWED',
+    'SIGKILL needs a thaw on v1',
+  );
 
   const broken = setup(t, { mode: 'v1' }, '/new/c2');
   const mkdir = broken.tree.fs.mkdir;

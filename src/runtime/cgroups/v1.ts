@@ -9,6 +9,8 @@ import type { CgroupManager, CgroupMode, CgroupStats } from './types.ts';
 import { applyV1Resources } from './v1-resources.ts';
 import { freezeError, signalIgnoringGone } from './v2.ts';
 
+const SIGKILL = 9;
+
 /** One mounted v1 hierarchy and the container's directory in it. */
 export interface V1Hierarchy {
   mountPoint: string;
@@ -115,13 +117,15 @@ export class V1Manager implements CgroupManager {
   }
 
   async killAll(signal: number): Promise<void> {
-    // Frozen, no process can fork a child we would miss; SIGKILL still lands, others on thaw.
-    const canFreeze = this.#byController.has('freezer');
-    if (canFreeze) await this.freeze();
+    // Frozen, no process can fork a child we would miss. A paused container stays paused
+    // (its tasks get the signal on resume), except for SIGKILL: v1 frozen tasks die only thawed.
+    const freezer = this.#byController.get('freezer');
+    const state = freezer && (await this.#options.fs.read(posix.join(freezer.dir, 'freezer.state'))).trim();
+    if (freezer !== undefined) await this.freeze();
     try {
       for (const pid of await this.pids()) signalIgnoringGone(this.#options.signal, pid, signal);
     } finally {
-      if (canFreeze) await this.thaw();
+      if (freezer !== undefined && (state !== 'FROZEN' || signal === SIGKILL)) await this.thaw();
     }
   }
 

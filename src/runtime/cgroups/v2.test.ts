@@ -137,6 +137,10 @@ test('v2 killAll with SIGKILL uses cgroup.kill; other signals go to each pid whi
   assert.ok(
     tree.writes.includes('berth/c1/cgroup.freeze: 1') && tree.writes.includes('berth/c1/cgroup.freeze: 0'),
   );
+  await m.freeze();
+  await m.killAll(15);
+  assert.match(tree.read(`${tree.root}/berth/c1/cgroup.events`), /frozen 1/, 'a paused cgroup stays paused');
+  await m.thaw();
   await m.addProcess(13);
   await m.killAll(9);
   assert.ok(tree.writes.includes('berth/c1/cgroup.kill: 1'));

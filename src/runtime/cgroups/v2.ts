@@ -111,12 +111,15 @@ export class V2Manager implements CgroupManager {
       return;
     }
     // Frozen, no process can fork a child we would miss; signals are delivered on thaw.
-    const canFreeze = await fs.exists(posix.join(this.dir, 'cgroup.freeze'));
+    // A paused container stays paused, except for SIGKILL (which v2 delivers to frozen tasks).
+    const freezeFile = posix.join(this.dir, 'cgroup.freeze');
+    const canFreeze = await fs.exists(freezeFile);
+    const paused = canFreeze && (await fs.read(freezeFile)).trim() === '1';
     if (canFreeze) await this.freeze();
     try {
       for (const pid of await this.pids()) signalIgnoringGone(this.#options.signal, pid, signal);
     } finally {
-      if (canFreeze) await this.thaw();
+      if (canFreeze && !paused) await this.thaw();
     }
   }
 
