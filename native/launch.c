@@ -65,7 +65,8 @@ static int do_mkfifo(struct launch *l, const struct plan_step *s) {
   int64_t mode;
   if (step_str(s, 0, &path) || step_int(s, 1, &mode)) return step_bad_args(l);
   if (mkfifo(path, (mode_t)mode) < 0) return step_fail(l, "mkfifo", path);
-  return 0;
+  /* The mode exactly as planned, whatever the umask: a non-root init must be able to open it. */
+  return chmod(path, (mode_t)mode) < 0 ? step_fail(l, "chmod", path) : 0;
 }
 
 static int do_open(struct launch *l, const struct plan_step *s) {

@@ -26,9 +26,10 @@ export async function runContainer(o: RunOptions): Promise<number> {
     await startContainer(o.store, record.id);
   } catch (err) {
     signalQuietly(record.pid, 'SIGKILL');
+    const cause = await initFailure(launcher);
     launcher.close();
     await destroy(o.store, record);
-    throw err;
+    throw cause ?? err;
   }
   if (o.detach) {
     launcher.close();
@@ -42,6 +43,15 @@ export async function runContainer(o: RunOptions): Promise<number> {
     for (const signal of FORWARDED) process.off(signal, forward);
     launcher.close();
     await destroy(o.store, record);
+  }
+}
+
+/** What init reported before dying, if anything: the real cause when `start` finds it stopped. */
+async function initFailure(launcher: Launcher): Promise<BerthError | undefined> {
+  for (;;) {
+    const message = await launcher.next();
+    if (message.type === 'error') return message.error;
+    if (message.type === 'eof' || message.type === 'exit' || message.type === 'signal') return undefined;
   }
 }
 
