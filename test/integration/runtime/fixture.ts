@@ -15,7 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exampleSpec } from '../../../src/runtime/cli/verbs/spec.ts';
-import type { Spec } from '../../../src/runtime/spec/index.ts';
+import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/runtime/spec/index.ts';
+
+/** A config.json with the parts tests change present. */
+export type BundleSpec = Spec & {
+  process: Process & { env: string[] };
+  linux: Linux & { namespaces: Namespace[] };
+  mounts: Mount[];
+  root: Root;
+};
 
 export const BERTH_RUNTIME = fileURLToPath(new URL('../../../bin/berth-runtime', import.meta.url));
 
@@ -62,14 +70,14 @@ function safeReaddir(dir: string): string[] {
 let bundles = 0;
 
 /** Writes a bundle whose config is runc's example with `args`, changed by `edit`. */
-export function makeBundle(fx: RuntimeFixture, args: string[], edit?: (spec: Spec) => void): string {
+export function makeBundle(fx: RuntimeFixture, args: string[], edit?: (spec: BundleSpec) => void): string {
   const bundle = join(fx.dir, `bundle-${++bundles}`);
   mkdirSync(bundle);
   const spec = exampleSpec();
   spec.root = { path: fx.rootfs, readonly: false };
   spec.process!.terminal = false;
   spec.process!.args = args;
-  edit?.(spec);
+  edit?.(spec as BundleSpec);
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
   return bundle;
 }

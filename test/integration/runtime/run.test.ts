@@ -25,16 +25,16 @@ describe('berth-runtime run', () => {
   it('reports death by signal as 128 + the signal', () => {
     // Outside a pid namespace: init of one ignores SIGKILL from inside.
     const r = run(['sh', '-c', 'kill -9 $$'], (spec) => {
-      spec.linux!.namespaces = spec.linux.namespaces!.filter((n) => n.type !== 'pid');
+      spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'pid');
     });
     assert.equal(r.status, 137);
   });
 
   it('sets env, cwd, hostname, and user ids with additional groups', () => {
     const r = run(['sh', '-c', 'echo $FOO; pwd; hostname; id -u; id -g; id -G'], (spec) => {
-      spec.process.env!.push('FOO=bar baz');
-      spec.process!.cwd = '/tmp/work';
-      spec.process!.user = { uid: 1000, gid: 1001, additionalGids: [2000, 2001] };
+      spec.process.env.push('FOO=bar baz');
+      spec.process.cwd = '/tmp/work';
+      spec.process.user = { uid: 1000, gid: 1001, additionalGids: [2000, 2001] };
       spec.hostname = 'boxy';
     });
     assert.equal(r.stderr, '');
@@ -66,7 +66,7 @@ describe('berth-runtime run', () => {
     const r = run(
       ['sh', '-c', 'grep -E " /(proc|scratch|data) " /proc/mounts; touch /data/x 2>&1; cat /data/hello'],
       (spec) => {
-        spec.mounts!.push(
+        spec.mounts.push(
           {
             destination: '/scratch',
             type: 'tmpfs',
@@ -96,7 +96,7 @@ describe('berth-runtime run', () => {
   it('gives the process exactly the requested capability sets', () => {
     const r = run(['sh', '-c', 'grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status'], (spec) => {
       const caps = ['CAP_CHOWN', 'CAP_NET_RAW', 'CAP_SYS_ADMIN'];
-      spec.process!.capabilities = {
+      spec.process.capabilities = {
         bounding: caps,
         effective: caps,
         permitted: caps,
@@ -114,14 +114,14 @@ describe('berth-runtime run', () => {
   it('sets no_new_privs only when asked', () => {
     assert.match(run(['grep', 'NoNewPrivs', '/proc/self/status']).stdout, /NoNewPrivs:\t1/);
     const off = run(['grep', 'NoNewPrivs', '/proc/self/status'], (spec) => {
-      spec.process!.noNewPrivileges = false;
+      spec.process.noNewPrivileges = false;
     });
     assert.match(off.stdout, /NoNewPrivs:\t0/);
   });
 
   it('applies rlimits', () => {
     const r = run(['sh', '-c', 'ulimit -n; ulimit -Hn'], (spec) => {
-      spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
+      spec.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
     });
     assert.equal(r.stdout, '321\n654\n');
   });
@@ -130,9 +130,9 @@ describe('berth-runtime run', () => {
     const r = run(
       ['sh', '-c', 'touch /x 2>&1; wc -c < /etc/passwd; ls /bin | wc -l; touch /bin/y 2>&1'],
       (spec) => {
-        spec.root!.readonly = true;
-        spec.linux!.maskedPaths = ['/etc/passwd', '/bin/missing', '/dev/shm'];
-        spec.linux!.readonlyPaths = ['/dev/shm'];
+        spec.root.readonly = true;
+        spec.linux.maskedPaths = ['/etc/passwd', '/bin/missing', '/dev/shm'];
+        spec.linux.readonlyPaths = ['/dev/shm'];
       },
     );
     const lines = r.stdout.split('\n');
@@ -144,9 +144,9 @@ describe('berth-runtime run', () => {
 
   it('writes sysctls and sets oom_score_adj', () => {
     const r = run(['sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj'], (spec) => {
-      spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
-      spec.process!.oomScoreAdj = 123;
-      spec.linux!.readonlyPaths = [];
+      spec.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      spec.process.oomScoreAdj = 123;
+      spec.linux.readonlyPaths = [];
     });
     assert.equal(r.stdout, '1\n123\n');
   });
