@@ -1,10 +1,12 @@
 // Shared set-up for the runtime's integration tests: a busybox root filesystem, bundles whose
 // config.json a test adjusts, and berth-runtime invocations under a private --root.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
+  closeSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -82,12 +84,41 @@ export function makeBundle(fx: RuntimeFixture, args: string[], edit?: (spec: Bun
   return bundle;
 }
 
-export function runtime(root: string, ...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(BERTH_RUNTIME, ['--root', root, ...args], { encoding: 'utf8', timeout: 30_000 });
+let outputs = 0;
+
+/** Runs berth-runtime with stdout/stderr in files: a container started by create/run --detach
+ * inherits them and outlives the command, so pipes would never close. */
+export function runtime(root: string, ...args: string[]): RuntimeResult {
+  const base = join(root, '..', `out-${++outputs}`);
+  mkdirSync(join(root, '..'), { recursive: true });
+  const out = openSync(`${base}.stdout`, 'w');
+  const err = openSync(`${base}.stderr`, 'w');
+  try {
+    const r = spawnSync(BERTH_RUNTIME, ['--root', root, ...args], {
+      stdio: ['ignore', out, err],
+      timeout: 30_000,
+    });
+    return {
+      status: r.status,
+      signal: r.signal,
+      stdout: readFileSync(`${base}.stdout`, 'utf8'),
+      stderr: readFileSync(`${base}.stderr`, 'utf8'),
+    };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+}
+
+export interface RuntimeResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
 }
 
 /** `run` of a bundle; returns stdout, stderr and the exit status. */
-export function runBundle(fx: RuntimeFixture, id: string, bundle: string): SpawnSyncReturns<string> {
+export function runBundle(fx: RuntimeFixture, id: string, bundle: string): RuntimeResult {
   return runtime(fx.root, 'run', '--bundle', bundle, id);
 }
 

@@ -18,9 +18,13 @@ const FLAGS: FlagSpec = {
   'preserve-fds': { type: 'string' },
 };
 
-function processFromFlags(ctx: VerbContext, values: Record<string, unknown>, command: string[]): Process {
-  const base = ctx.store.load(requireId('exec', [ctx.argv.find((a) => !a.startsWith('-')) ?? ''])).spec
-    .process;
+function processFromFlags(
+  ctx: VerbContext,
+  id: string,
+  values: Record<string, unknown>,
+  command: string[],
+): Process {
+  const base = ctx.store.load(id).spec.process;
   if (command.length === 0) throw usage('exec', 'requires a command to run, or --process FILE');
   const [uid, gid] = String(values.user ?? `${base?.user.uid ?? 0}:${base?.user.gid ?? 0}`).split(':');
   return {
@@ -49,7 +53,7 @@ export const verb: Verb = {
     requireId('exec', [id]);
     const process = values.process
       ? (JSON.parse(readFileSync(values.process as string, 'utf8')) as Process)
-      : processFromFlags(ctx, values, command);
+      : processFromFlags(ctx, id, values, command);
     return execProcess({
       store: ctx.store,
       id,
