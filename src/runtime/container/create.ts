@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError } from '../../core/index.ts';
-import { buildContainerPlan, encodePlan } from '../plan/index.ts';
+import { buildContainerPlan, encodePlan, type SeccompProgram } from '../plan/index.ts';
 import type { Spec, State } from '../spec/index.ts';
 import {
   type ContainerRecord,
@@ -57,7 +57,7 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
       paused: false,
       spec,
     };
-    const launcher = launch(o, record, reverter);
+    const launcher = launch(o, record, reverter, await compileSeccompOf(spec));
     await initialize(launcher, record, reverter);
     o.store.save(record);
     if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
@@ -69,7 +69,12 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
   }
 }
 
-function launch(o: CreateOptions, record: ContainerRecord, reverter: Reverter): Launcher {
+function launch(
+  o: CreateOptions,
+  record: ContainerRecord,
+  reverter: Reverter,
+  seccomp?: SeccompProgram,
+): Launcher {
   const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
   const plan = buildContainerPlan({
     spec: record.spec,
@@ -84,7 +89,7 @@ function launch(o: CreateOptions, record: ContainerRecord, reverter: Reverter): 
     cgroupsPath: record.cgroupsPath,
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
-    seccomp: compileSeccompOf(record.spec),
+    seccomp,
   });
   const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0));
   reverter.add(() => launcher.close());
@@ -133,13 +138,9 @@ export function signalQuietly(pid: number, signal: NodeJS.Signals | number): voi
   } catch {}
 }
 
-// Placeholder hook-up for rt-seccomp's compileSeccomp (merged separately): refuse rather than ignore.
-function compileSeccompOf(spec: Spec): undefined {
+/** linux.seccomp compiled to BPF; the compiler is loaded only for specs that have a profile. */
+export async function compileSeccompOf(spec: Spec): Promise<SeccompProgram | undefined> {
   if (!spec.linux?.seccomp) return undefined;
-  throw new BerthError({
-    code: 'ERR_RUNTIME_UNSUPPORTED',
-    category: 'FailedPrecondition',
-    message: 'linux.seccomp is not supported by this build yet',
-    hint: 'remove linux.seccomp from config.json',
-  });
+  const { compileSeccomp } = await import('../seccomp/index.ts');
+  return compileSeccomp(spec.linux.seccomp);
 }

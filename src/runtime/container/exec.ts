@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { buildExecPlan, encodePlan } from '../plan/index.ts';
 import type { Process } from '../spec/index.ts';
 import { containerStatus, type StateStore, writeFileAtomic } from '../state/index.ts';
-import { signalQuietly, specState } from './create.ts';
+import { compileSeccompOf, signalQuietly, specState } from './create.ts';
 import { startLauncher } from './launcher.ts';
 import { waitForExit } from './run.ts';
 import { wrongState } from './wrong-state.ts';
@@ -40,6 +40,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     namespaces: (record.spec.linux?.namespaces ?? []).map((n) => n.type),
     consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
     monitor: !o.detach,
+    seccomp: await compileSeccompOf(record.spec),
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
   });
   const launcher = startLauncher(encodePlan(plan), o.preserveFds ?? 0);

@@ -1,7 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BerthError, isErrno } from '../../core/index.ts';
 import type { Spec } from '../spec/index.ts';
+// validate.ts directly: spec/index.ts also loads the seccomp profile tables, which `create` of a
+// container without seccomp never needs (start time).
+import { validate } from '../spec/validate.ts';
 
 /** Reads and validates `<bundle>/config.json`. */
 export function loadBundleSpec(bundle: string): Spec {
@@ -24,30 +27,7 @@ export function loadBundleSpec(bundle: string): Spec {
   } catch (err) {
     throw invalid(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  return checkSpec(raw);
-}
-
-// Minimal structural checks until rt-seccomp's validateSpec lands; kept in this one place.
-function checkSpec(raw: unknown): Spec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw invalid('config.json: must be a JSON object');
-  const spec = raw as Record<string, unknown>;
-  if (typeof spec.ociVersion !== 'string') throw invalid('ociVersion: required string');
-  const root = spec.root as Record<string, unknown> | undefined;
-  if (typeof root?.path !== 'string') throw invalid('root.path: required string');
-  const proc = spec.process as Record<string, unknown> | undefined;
-  if (proc !== undefined) {
-    if (typeof proc.cwd !== 'string' || !isAbsolute(proc.cwd))
-      throw invalid('process.cwd: must be an absolute path');
-    const user = proc.user as Record<string, unknown> | undefined;
-    if (typeof user?.uid !== 'number' || typeof user.gid !== 'number')
-      throw invalid('process.user: uid and gid required');
-    if (!Array.isArray(proc.args) || proc.args.some((a) => typeof a !== 'string')) {
-      throw invalid('process.args: must be an array of strings');
-    }
-  }
-  if (spec.mounts !== undefined && !Array.isArray(spec.mounts)) throw invalid('mounts: must be an array');
-  return raw as Spec;
+  return validate(raw as never);
 }
 
 /** The absolute root filesystem path; a missing one is an error naming it. */

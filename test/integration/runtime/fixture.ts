@@ -16,8 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exampleSpec } from '../../../src/runtime/cli/verbs/spec.ts';
 import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/runtime/spec/index.ts';
+import { defaultSpec } from '../../../src/runtime/spec/index.ts';
 
 /** A config.json with the parts tests change present. */
 export type BundleSpec = Spec & {
@@ -75,7 +75,7 @@ let bundles = 0;
 export function makeBundle(fx: RuntimeFixture, args: string[], edit?: (spec: BundleSpec) => void): string {
   const bundle = join(fx.dir, `bundle-${++bundles}`);
   mkdirSync(bundle);
-  const spec = exampleSpec();
+  const spec = defaultSpec();
   spec.root = { path: fx.rootfs, readonly: false };
   spec.process!.terminal = false;
   spec.process!.args = args;

@@ -119,6 +119,12 @@ describe('berth-runtime run', () => {
     assert.match(off.stdout, /NoNewPrivs:\t0/);
   });
 
+  it("installs the spec's seccomp filter (Docker's default profile)", () => {
+    const r = run(['sh', '-c', 'grep ^Seccomp: /proc/self/status; unshare -U true 2>&1; echo $?']);
+    assert.match(r.stdout, /^Seccomp:\t2\n/);
+    assert.match(r.stdout, /Operation not permitted\n1\n$/);
+  });
+
   it('applies rlimits', () => {
     const r = run(['sh', '-c', 'ulimit -n; ulimit -Hn'], (spec) => {
       spec.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
