@@ -82,11 +82,11 @@ static int run_hook(struct launch *l, const struct hook *h) {
   output[r > 0 ? r : 0] = '\0';
   close(out[0]);
   if (status == -1)
-    return step_fail_detail(l, "hook", h->path, "%s hook timed out after %llds", h->kind, (long long)h->timeout);
+    return step_fail_detail(l, "hook", h->path, "%s hook %s timed out after %llds", h->kind, h->path, (long long)h->timeout);
   if (WIFSIGNALED(status))
-    return step_fail_detail(l, "hook", h->path, "%s hook killed by signal %d: %s", h->kind, WTERMSIG(status), output);
+    return step_fail_detail(l, "hook", h->path, "%s hook %s killed by signal %d: %s", h->kind, h->path, WTERMSIG(status), output);
   if (WEXITSTATUS(status) != 0)
-    return step_fail_detail(l, "hook", h->path, "%s hook exited with status %d: %s", h->kind, WEXITSTATUS(status),
+    return step_fail_detail(l, "hook", h->path, "%s hook %s exited with status %d: %s", h->kind, h->path, WEXITSTATUS(status),
                             output);
   return 0;
 }
