@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createFixture, makeBundle, type RuntimeFixture, runtime } from './fixture.ts';
 
 function state(fx: RuntimeFixture, id: string): { status: string; pid: number } {
@@ -139,6 +141,16 @@ describe('berth-runtime lifecycle', () => {
     const ps = JSON.parse(runtime(fx.root, 'ps', '--format', 'json', 'ex').stdout);
     assert.deepEqual(ps, [state(fx, 'ex').pid]);
     assert.equal(runtime(fx.root, 'delete', '-f', 'ex').status, 0);
+  });
+
+  it("is reachable as 'berth runtime', with runc flags after --", () => {
+    const bundle = makeBundle(fx, ['sleep', '1000']);
+    assert.equal(runtime(fx.root, 'create', '--bundle', bundle, 'via-berth').status, 0);
+    const berth = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
+    const r = spawnSync(berth, ['runtime', '--', '--root', fx.root, 'list', '-q'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'via-berth\n');
+    assert.equal(runtime(fx.root, 'delete', 'via-berth').status, 0);
   });
 
   it('writes errors to --log as runc-style JSON lines', () => {
