@@ -69,13 +69,19 @@ describe('container plan', () => {
   it('installs seccomp after the start sync with no_new_privs, before the id change without it', () => {
     const nnp = plan(spec());
     assert.ok(nnp.indexOf('seccomp') > nnp.indexOf('waitStart'));
-    const privileged = plan(spec((s) => (s.process!.noNewPrivileges = false)));
+    const privileged = plan(
+      spec((s) => {
+        s.process!.noNewPrivileges = false;
+      }),
+    );
     assert.ok(privileged.indexOf('seccomp') < privileged.indexOf('setuid'));
   });
 
   it('uses move-root for --no-pivot and adds the console step for a terminal', () => {
     const ops = plan(
-      spec((s) => (s.process!.terminal = true)),
+      spec((s) => {
+        s.process!.terminal = true;
+      }),
       { noPivot: true, consoleSocket: '/tmp/c.sock' },
     );
     assert.ok(ops.includes('moveRoot') && !ops.includes('pivotRoot'));
@@ -84,7 +90,15 @@ describe('container plan', () => {
   });
 
   it('refuses a terminal without a console socket', () => {
-    assert.throws(() => plan(spec((s) => (s.process!.terminal = true))), /no --console-socket/);
+    assert.throws(
+      () =>
+        plan(
+          spec((s) => {
+            s.process!.terminal = true;
+          }),
+        ),
+      /no --console-socket/,
+    );
   });
 
   it('raises only ambient capabilities that are permitted and inheritable', () => {
