@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BerthError } from '../../core/index.ts';
+import { buildContainerPlan, encodePlan, type SeccompProgram } from '../plan/index.ts';
+import type { Spec, State } from '../spec/index.ts';
+import {
+  type ContainerRecord,
+  checkContainerId,
+  processStat,
+  type StateStore,
+  writeFileAtomic,
+} from '../state/index.ts';
+import { runHooks } from './hooks.ts';
+import { type Launcher, startLauncher } from './launcher.ts';
+import { Reverter } from './reverter.ts';
+import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
+
+export interface CreateOptions {
+  store: StateStore;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Extra fds (from 3) handed to the container, on top of LISTEN_FDS. */
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+  /** The launcher stays as monitor and reports the exit (foreground `run`). */
+  monitor?: boolean;
+}
+
+export interface CreatedContainer {
+  record: ContainerRecord;
+  launcher: Launcher;
+}
+
+/** `create`: sets up the container and leaves its init waiting for `start`; undone on any failure. */
+export async function createContainer(o: CreateOptions): Promise<CreatedContainer> {
+  const id = checkContainerId(o.id);
+  const bundle = resolve(o.bundle);
+  const spec = loadBundleSpec(bundle);
+  const rootfs = resolveRootfs(spec, bundle);
+  const reverter = new Reverter();
+  o.store.claim(id);
+  reverter.add(() => o.store.remove(id));
+  try {
+    const record: ContainerRecord = {
+      id,
+      pid: 0,
+      pidStartTime: 0,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      cgroupsPath: spec.linux?.cgroupsPath ?? `/berth-runtime/${id}`,
+      systemdCgroup: o.systemdCgroup === true,
+      paused: false,
+      spec,
+    };
+    const launcher = launch(o, record, reverter, await compileSeccompOf(spec));
+    await initialize(launcher, record, reverter);
+    o.store.save(record);
+    if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
+    reverter.success();
+    return { record, launcher };
+  } catch (err) {
+    await reverter.revert();
+    throw err;
+  }
+}
+
+function launch(
+  o: CreateOptions,
+  record: ContainerRecord,
+  reverter: Reverter,
+  seccomp?: SeccompProgram,
+): Launcher {
+  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  const plan = buildContainerPlan({
+    spec: record.spec,
+    bundle: record.bundle,
+    rootfs: record.rootfs,
+    containerId: record.id,
+    execFifo: o.store.fifoPath(record.id),
+    consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
+    noPivot: o.noPivot,
+    noNewKeyring: o.noNewKeyring,
+    monitor: o.monitor === true,
+    cgroupsPath: record.cgroupsPath,
+    lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
+    extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
+    seccomp,
+  });
+  const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0));
+  reverter.add(() => launcher.close());
+  return launcher;
+}
+
+/** Waits for init's pid, runs the runtime-namespace hooks, releases init and waits until it is ready. */
+async function initialize(launcher: Launcher, record: ContainerRecord, reverter: Reverter): Promise<void> {
+  const pid = await expect(launcher, 'pid');
+  reverter.add(() => signalQuietly(pid, 'SIGKILL'));
+  record.pid = pid;
+  record.pidStartTime = processStat(pid)?.startTime ?? 0;
+  const state = specState(record, 'creating');
+  await runHooks('prestart', record.spec.hooks?.prestart, state);
+  await runHooks('createRuntime', record.spec.hooks?.createRuntime, state);
+  launcher.send(['go', JSON.stringify(state)]);
+  await expect(launcher, 'ready');
+}
+
+async function expect<T extends 'pid' | 'ready'>(
+  launcher: Launcher,
+  type: T,
+): Promise<T extends 'pid' ? number : void> {
+  const message = await launcher.next();
+  if (message.type === type) return (message.type === 'pid' ? message.pid : undefined) as never;
+  if (message.type === 'error') throw message.error;
+  throw new BerthError({
+    code: 'ERR_RUNTIME_LAUNCH_FAILED',
+    category: 'Internal',
+    message: `the native helper stopped before the container was ${type === 'pid' ? 'started' : 'ready'} (${message.type})`,
+    hint: 'run with --debug and check the helper with native/build/berth-native --version',
+  });
+}
+
+/** The runtime-spec state document for hooks and `state`. */
+export function specState(record: ContainerRecord, status: State['status']): State {
+  const state: State = { ociVersion: record.spec.ociVersion, id: record.id, status, bundle: record.bundle };
+  if (status !== 'stopped') state.pid = record.pid;
+  if (record.spec.annotations) state.annotations = record.spec.annotations;
+  return state;
+}
+
+export function signalQuietly(pid: number, signal: NodeJS.Signals | number): void {
+  try {
+    process.kill(pid, signal);
+  } catch {}
+}
+
+/** linux.seccomp compiled to BPF; the compiler is loaded only for specs that have a profile. */
+export async function compileSeccompOf(spec: Spec): Promise<SeccompProgram | undefined> {
+  if (!spec.linux?.seccomp) return undefined;
+  const { compileSeccomp } = await import('../seccomp/index.ts');
+  return compileSeccomp(spec.linux.seccomp);
+}

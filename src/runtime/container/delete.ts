@@ -1,0 +1,35 @@
+import type { ContainerRecord } from '../state/index.ts';
+import { containerStatus, isInitAlive, type StateStore } from '../state/index.ts';
+import { specState } from './create.ts';
+import { runHooks } from './hooks.ts';
+import { wrongState } from './wrong-state.ts';
+
+/** `delete`: removes a stopped (or created) container; `force` kills a running one first. Returns warnings. */
+export async function deleteContainer(store: StateStore, id: string, force = false): Promise<string[]> {
+  const record = store.load(id);
+  const status = containerStatus(record, store.fifoPath(id));
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw wrongState('delete', id, status, `stop it first or use 'berth-runtime delete --force ${id}'`);
+  }
+  if (status !== 'stopped') await killAndWait(record);
+  return destroy(store, record);
+}
+
+/** Releases what the container holds and runs poststop hooks; failures there are warnings. */
+export async function destroy(store: StateStore, record: ContainerRecord): Promise<string[]> {
+  const warnings: string[] = [];
+  try {
+    await runHooks('poststop', record.spec.hooks?.poststop, specState(record, 'stopped'));
+  } catch (err) {
+    warnings.push((err as Error).message);
+  }
+  store.remove(record.id);
+  return warnings;
+}
+
+async function killAndWait(record: ContainerRecord): Promise<void> {
+  try {
+    process.kill(record.pid, 'SIGKILL');
+  } catch {}
+  for (let i = 0; i < 5000 && isInitAlive(record); i++) await new Promise((r) => setTimeout(r, 1));
+}

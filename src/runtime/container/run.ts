@@ -1,0 +1,78 @@
+import { BerthError } from '../../core/index.ts';
+import { type CreateOptions, createContainer, signalQuietly } from './create.ts';
+import { destroy } from './delete.ts';
+import type { Launcher } from './launcher.ts';
+import { startContainer } from './start.ts';
+
+export interface RunOptions extends Omit<CreateOptions, 'monitor'> {
+  /** Return once the process runs, leaving the caller to monitor it (like `create` + `start`). */
+  detach?: boolean;
+}
+
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
+
+/** `run`: create and start; in the foreground, forward signals, wait, delete, and return the exit status. */
+export async function runContainer(o: RunOptions): Promise<number> {
+  const { record, launcher } = await createContainer({ ...o, monitor: !o.detach });
+  try {
+    await startContainer(o.store, record.id);
+  } catch (err) {
+    signalQuietly(record.pid, 'SIGKILL');
+    const cause = await initFailure(launcher);
+    launcher.close();
+    await destroy(o.store, record);
+    throw cause ?? err;
+  }
+  if (o.detach) {
+    launcher.close();
+    return 0;
+  }
+  const forward = (signal: NodeJS.Signals) => signalQuietly(record.pid, signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    return await waitForExit(launcher);
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+    launcher.close();
+    await destroy(o.store, record);
+  }
+}
+
+/** What init reported before dying, if anything: the real cause when `start` finds it stopped. */
+async function initFailure(launcher: Launcher): Promise<BerthError | undefined> {
+  for (;;) {
+    const message = await launcher.next();
+    if (message.type === 'error') return message.error;
+    if (message.type === 'eof' || message.type === 'exit' || message.type === 'signal') return undefined;
+  }
+}
+
+/** The container's exit status as a shell reports it: the code, or 128 + the signal number. */
+export async function waitForExit(launcher: Launcher): Promise<number> {
+  let failure: BerthError | undefined;
+  for (;;) {
+    const message = await launcher.next();
+    if (message.type === 'error') failure = message.error;
+    else if (message.type === 'exit' || message.type === 'signal') {
+      if (failure) throw failure;
+      return message.type === 'exit' ? message.code : 128 + message.signal;
+    } else if (message.type === 'eof') {
+      throw (
+        failure ??
+        new BerthError({
+          code: 'ERR_RUNTIME_MONITOR_LOST',
+          category: 'Internal',
+          message: 'the monitor exited without reporting the container exit status',
+        })
+      );
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// Linux x86-64 constants the planner turns spec fields into.
+
+export const CLONE = {
+  newns: 0x00020000,
+  newcgroup: 0x02000000,
+  newuts: 0x04000000,
+  newipc: 0x08000000,
+  newuser: 0x10000000,
+  newpid: 0x20000000,
+  newnet: 0x40000000,
+  newtime: 0x00000080,
+} as const;
+
+export const MS = {
+  rdonly: 1,
+  nosuid: 2,
+  nodev: 4,
+  noexec: 8,
+  synchronous: 16,
+  remount: 32,
+  mandlock: 64,
+  dirsync: 128,
+  nosymfollow: 256,
+  noatime: 1024,
+  nodiratime: 2048,
+  bind: 4096,
+  move: 8192,
+  rec: 16384,
+  unbindable: 1 << 17,
+  private: 1 << 18,
+  slave: 1 << 19,
+  shared: 1 << 20,
+  relatime: 1 << 21,
+  strictatime: 1 << 24,
+} as const;
+
+export const O = { rdonly: 0, directory: 0o200000, path: 0o10000000 } as const;
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** Capability numbers by OCI name (linux/capability.h). */
+export const CAPABILITIES: Record<string, number> = {
+  CAP_CHOWN: 0,
+  CAP_DAC_OVERRIDE: 1,
+  CAP_DAC_READ_SEARCH: 2,
+  CAP_FOWNER: 3,
+  CAP_FSETID: 4,
+  CAP_KILL: 5,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SETPCAP: 8,
+  CAP_LINUX_IMMUTABLE: 9,
+  CAP_NET_BIND_SERVICE: 10,
+  CAP_NET_BROADCAST: 11,
+  CAP_NET_ADMIN: 12,
+  CAP_NET_RAW: 13,
+  CAP_IPC_LOCK: 14,
+  CAP_IPC_OWNER: 15,
+  CAP_SYS_MODULE: 16,
+  CAP_SYS_RAWIO: 17,
+  CAP_SYS_CHROOT: 18,
+  CAP_SYS_PTRACE: 19,
+  CAP_SYS_PACCT: 20,
+  CAP_SYS_ADMIN: 21,
+  CAP_SYS_BOOT: 22,
+  CAP_SYS_NICE: 23,
+  CAP_SYS_RESOURCE: 24,
+  CAP_SYS_TIME: 25,
+  CAP_SYS_TTY_CONFIG: 26,
+  CAP_MKNOD: 27,
+  CAP_LEASE: 28,
+  CAP_AUDIT_WRITE: 29,
+  CAP_AUDIT_CONTROL: 30,
+  CAP_SETFCAP: 31,
+  CAP_MAC_OVERRIDE: 32,
+  CAP_MAC_ADMIN: 33,
+  CAP_SYSLOG: 34,
+  CAP_WAKE_ALARM: 35,
+  CAP_BLOCK_SUSPEND: 36,
+  CAP_AUDIT_READ: 37,
+  CAP_PERFMON: 38,
+  CAP_BPF: 39,
+  CAP_CHECKPOINT_RESTORE: 40,
+};
+
+/** setrlimit resource numbers by OCI name. */
+export const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+export const PERSONALITY: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
