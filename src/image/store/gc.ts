@@ -13,6 +13,8 @@ export interface GarbageCollectOptions {
    */
   gracePeriodMs?: number;
   now?: () => number;
+  /** Sweep only these blobs (e.g. those of an image just removed), whatever their age. */
+  only?: Iterable<Digest>;
 }
 
 export interface GarbageCollectResult {
@@ -28,14 +30,16 @@ export async function collectGarbage(options: GarbageCollectOptions): Promise<Ga
   return options.images.locked(async () => {
     const marked = await options.images.referencedBlobs();
     const result: GarbageCollectResult = { removed: [], freedBytes: 0, partialsRemoved: 0 };
+    const only = options.only ? new Set(options.only) : undefined;
     for await (const blob of options.content.list()) {
-      if (marked.has(blob.digest) || blob.modified.getTime() > cutoff) continue;
+      if (marked.has(blob.digest)) continue;
+      if (only ? !only.has(blob.digest) : blob.modified.getTime() > cutoff) continue;
       if (await options.content.delete(blob.digest)) {
         result.removed.push(blob.digest);
         result.freedBytes += blob.size;
       }
     }
-    result.partialsRemoved = await sweepPartials(options.content, cutoff);
+    if (!only) result.partialsRemoved = await sweepPartials(options.content, cutoff);
     return result;
   });
 }

@@ -94,7 +94,7 @@ export class ImageStore {
       const byName = name !== undefined && image.names.includes(name);
       if (byName && image.names.length > 1) {
         image.names = image.names.filter((n) => n !== name);
-        return { images, result: { untagged: [name], deleted: [] } };
+        return { images, result: { untagged: [name], deleted: [], blobs: [] } };
       }
       if (!byName && image.names.length > 1 && !options.force) {
         throw new BerthError({
@@ -105,7 +105,13 @@ export class ImageStore {
         });
       }
       const untagged = [...image.names, ...image.repoDigests];
-      return { images: images.filter((i) => i !== image), result: { untagged, deleted: [image.id] } };
+      const blobs = [
+        image.manifest,
+        image.config,
+        ...image.layers,
+        ...(image.index ? [image.index] : []),
+      ].map((d) => d.digest);
+      return { images: images.filter((i) => i !== image), result: { untagged, deleted: [image.id], blobs } };
     });
   }
 

@@ -35,4 +35,6 @@ export interface ImageRecord {
 export interface RemoveResult {
   untagged: string[];
   deleted: Digest[];
+  /** Blobs the deleted images used (candidates for garbage collection). */
+  blobs: Digest[];
 }
