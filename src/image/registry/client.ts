@@ -14,7 +14,7 @@ import {
   manifestTooLarge,
 } from '../manifest/index.ts';
 import { type Credentials, RegistryAuth } from './auth.ts';
-import { allowsHttp, apiHost, checkScheme } from './endpoint.ts';
+import { allowsHttp, apiHost, checkScheme, isLoopback } from './endpoint.ts';
 import { responseError, unavailable } from './errors.ts';
 import { type FetchFunction, send, type TimedResponse } from './transport.ts';
 
@@ -190,28 +190,38 @@ export class RegistryClient {
     });
   }
 
-  /** https, or for loopback/insecure registries https falling back to http when TLS fails. */
+  /**
+   * https for remote registries. Loopback registries are tried over http first (saving a TLS
+   * probe per command), insecure ones over https first, as Docker does; either falls back to
+   * the other scheme when the first cannot connect or answers like a server of the other kind.
+   */
   private async resolveBase(): Promise<string> {
     if (this.base) return this.base;
     const host = apiHost(this.registry);
-    const https = `https://${host}`;
     if (!allowsHttp(host, this.options.insecureRegistries ?? [])) {
-      this.base = https;
-      return https;
+      this.base = `https://${host}`;
+      return this.base;
     }
+    const order = isLoopback(host) ? ['http', 'https'] : ['https', 'http'];
+    const first = `${order[0]}://${host}`;
+    this.base = (await this.answers(first)) ? first : `${order[1]}://${host}`;
+    return this.base;
+  }
+
+  private async answers(base: string): Promise<boolean> {
     try {
       const probe = await send(
-        `${https}/v2/`,
+        `${base}/v2/`,
         {},
         { fetch: this.fetch, timeoutMs: this.timeoutMs, what: 'probe' },
       );
       await probe.discard();
-      this.base = https;
+      // An https server answers a plain http request with 400.
+      return probe.res.status !== 400;
     } catch (err) {
       if (err instanceof BerthError && err.code === 'ERR_IMAGE_REGISTRY_TIMEOUT') throw err;
-      this.base = `http://${host}`;
+      return false;
     }
-    return this.base;
   }
 }
 
