@@ -1,6 +1,7 @@
 import { BerthError } from '../../core/index.ts';
 import { responseError, unauthorized } from './errors.ts';
-import { type FetchFunction, send } from './transport.ts';
+import type { HttpTransport } from './http.ts';
+import { send } from './transport.ts';
 
 /** A user's registry credentials. */
 export interface Credentials {
@@ -35,7 +36,7 @@ interface CachedToken {
 export interface RegistryAuthOptions {
   registry: string;
   credentials?: Credentials;
-  fetch: FetchFunction;
+  transport: HttpTransport;
   timeoutMs: number;
   /** Refuses token realms the registry's http policy does not allow. */
   checkUrl: (url: URL) => void;
@@ -105,7 +106,7 @@ export class RegistryAuth {
     const reply = await send(
       url.href,
       { headers },
-      { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, what },
+      { transport: this.options.transport, timeoutMs: this.options.timeoutMs, what },
     );
     if (!reply.res.ok) {
       if (reply.res.status === 401) {

@@ -16,7 +16,8 @@ import {
 import { type Credentials, RegistryAuth } from './auth.ts';
 import { allowsHttp, apiHost, checkScheme, isLoopback } from './endpoint.ts';
 import { responseError, unavailable } from './errors.ts';
-import { type FetchFunction, send, type TimedResponse } from './transport.ts';
+import { type HttpTransport, nodeHttpTransport } from './http.ts';
+import { send, type TimedResponse } from './transport.ts';
 
 export interface RegistryClientOptions {
   /** Registry name as in references: `docker.io`, `localhost:5000`. */
@@ -28,7 +29,8 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Attempts per blob download; later attempts resume with a Range request (default 3). */
   attempts?: number;
-  fetch?: FetchFunction;
+  /** HTTP implementation (default node:http/https). */
+  transport?: HttpTransport;
 }
 
 /** What a request needs: its method, path under /v2/, scopes for a token, a re-creatable body. */
@@ -38,7 +40,7 @@ export interface RegistryRequest {
   path: string;
   scopes: string[];
   headers?: Record<string, string>;
-  body?: () => NonNullable<RequestInit['body']> | AsyncIterable<Uint8Array>;
+  body?: () => Uint8Array | AsyncIterable<Uint8Array>;
   what: string;
 }
 
@@ -54,17 +56,17 @@ export class RegistryClient {
   readonly registry: string;
   readonly auth: RegistryAuth;
   private readonly options: RegistryClientOptions;
-  private readonly fetch: FetchFunction;
+  private readonly transport: HttpTransport;
   private base: string | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.options = options;
     this.registry = options.registry;
-    this.fetch = options.fetch ?? fetch;
+    this.transport = options.transport ?? nodeHttpTransport;
     this.auth = new RegistryAuth({
       registry: options.registry,
       credentials: options.credentials,
-      fetch: this.fetch,
+      transport: this.transport,
       timeoutMs: this.timeoutMs,
       checkUrl: (url) => checkScheme(url, options.insecureRegistries ?? []),
     });
@@ -177,14 +179,9 @@ export class RegistryClient {
     const headers: Record<string, string> = { 'user-agent': 'berth/0.1', ...req.headers };
     const authorization = await this.auth.header(req.scopes);
     if (authorization) headers.authorization = authorization;
-    const body = req.body?.();
-    const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers };
-    if (body !== undefined) {
-      init.body = body as NonNullable<RequestInit['body']>;
-      init.duplex = 'half';
-    }
+    const init = { method: req.method ?? 'GET', headers, body: req.body?.() };
     return send(await this.url(req.path), init, {
-      fetch: this.fetch,
+      transport: this.transport,
       timeoutMs: this.timeoutMs,
       what: req.what,
     });
@@ -213,7 +210,7 @@ export class RegistryClient {
       const probe = await send(
         `${base}/v2/`,
         {},
-        { fetch: this.fetch, timeoutMs: this.timeoutMs, what: 'probe' },
+        { transport: this.transport, timeoutMs: this.timeoutMs, what: 'probe' },
       );
       await probe.discard();
       // An https server answers a plain http request with 400.

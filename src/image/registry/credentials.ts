@@ -5,7 +5,7 @@ import { BerthError, isErrno } from '../../core/index.ts';
 import { writeFileAtomic } from '../content/index.ts';
 import type { Credentials } from './auth.ts';
 import { RegistryClient } from './client.ts';
-import type { FetchFunction } from './transport.ts';
+import type { HttpTransport } from './http.ts';
 
 interface AuthFile {
   auths: Record<string, { auth?: string }>;
@@ -96,7 +96,8 @@ export interface LoginOptions {
   store: CredentialStore;
   insecureRegistries?: readonly string[];
   timeoutMs?: number;
-  fetch?: FetchFunction;
+  /** HTTP implementation (default node:http/https). */
+  transport?: HttpTransport;
 }
 
 /** Checks `credentials` against the registry, then stores them. */
@@ -106,7 +107,7 @@ export async function loginRegistry(options: LoginOptions): Promise<void> {
     credentials: options.credentials,
     insecureRegistries: options.insecureRegistries,
     timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
+    transport: options.transport,
   });
   await client.ping();
   // A bearer registry accepts /v2/ only with a token, and the token server checks the password.

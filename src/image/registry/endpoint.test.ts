@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RegistryClient } from './client.ts';
 import { allowsHttp, apiHost, checkScheme, isLoopback } from './endpoint.ts';
+import type { HttpTransport } from './http.ts';
 
 describe('registry endpoints', () => {
   it('recognizes loopback hosts', () => {
@@ -25,13 +26,13 @@ describe('registry endpoints', () => {
 
   it('never sends plain http to a registry that is not loopback or insecure', async () => {
     const urls: string[] = [];
-    const refuse = (async (url: string) => {
-      urls.push(String(url));
-      throw new TypeError('fetch failed');
-    }) as unknown as typeof fetch;
+    const refuse: HttpTransport = async (req) => {
+      urls.push(req.url);
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    };
     const strict = new RegistryClient({
       registry: 'registry.example.com:5000',
-      fetch: refuse,
+      transport: refuse,
       timeoutMs: 1000,
     });
     await assert.rejects(strict.ping(), { code: 'ERR_IMAGE_REGISTRY_UNAVAILABLE' });
@@ -40,7 +41,7 @@ describe('registry endpoints', () => {
     const insecure = new RegistryClient({
       registry: 'registry.example.com:5000',
       insecureRegistries: ['registry.example.com'],
-      fetch: refuse,
+      transport: refuse,
       timeoutMs: 1000,
     });
     await assert.rejects(insecure.ping());

@@ -1,7 +1,8 @@
 import { BerthError } from '../../core/index.ts';
+import type { HttpResponse } from './http.ts';
 
 /** Turns a registry's non-success response into a BerthError naming the status and the registry's own words. */
-export async function responseError(res: Response, what: string): Promise<BerthError> {
+export async function responseError(res: HttpResponse, what: string): Promise<BerthError> {
   const detail = await registryErrorDetail(res);
   const status = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   const message = `${what}: ${status}${detail ? ` (${detail})` : ''}`;
@@ -79,7 +80,7 @@ function networkReason(cause: unknown): string {
   return [cause.message, code ?? innerMessage].filter(Boolean).join(': ').toLowerCase();
 }
 
-async function registryErrorDetail(res: Response): Promise<string> {
+async function registryErrorDetail(res: HttpResponse): Promise<string> {
   let text: string;
   try {
     text = (await res.text()).slice(0, 4096);

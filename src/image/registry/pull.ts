@@ -21,8 +21,8 @@ import {
 import type { ImageRecord, ImageStore } from '../store/index.ts';
 import type { Credentials } from './auth.ts';
 import { type FetchedManifest, RegistryClient } from './client.ts';
+import type { HttpTransport } from './http.ts';
 import { runBounded, type TransferProgress } from './progress.ts';
-import type { FetchFunction } from './transport.ts';
 
 export interface PullOptions {
   reference: string | ImageReference;
@@ -36,7 +36,8 @@ export interface PullOptions {
   concurrency?: number;
   timeoutMs?: number;
   attempts?: number;
-  fetch?: FetchFunction;
+  /** HTTP implementation (default node:http/https). */
+  transport?: HttpTransport;
   onProgress?: (event: TransferProgress) => void;
 }
 
@@ -57,7 +58,7 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
     insecureRegistries: options.insecureRegistries,
     timeoutMs: options.timeoutMs,
     attempts: options.attempts,
-    fetch: options.fetch,
+    transport: options.transport,
   });
   await client.ping();
   const wanted = options.platform ?? hostPlatform();

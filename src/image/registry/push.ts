@@ -10,8 +10,8 @@ import {
 import type { ImageRecord, ImageStore } from '../store/index.ts';
 import type { Credentials } from './auth.ts';
 import { RegistryClient } from './client.ts';
+import type { HttpTransport } from './http.ts';
 import { runBounded, type TransferProgress } from './progress.ts';
-import type { FetchFunction } from './transport.ts';
 import { pushScopes, type UploadOutcome, uploadBlob } from './upload.ts';
 
 export interface PushOptions {
@@ -27,7 +27,8 @@ export interface PushOptions {
   chunkSize?: number;
   concurrency?: number;
   timeoutMs?: number;
-  fetch?: FetchFunction;
+  /** HTTP implementation (default node:http/https). */
+  transport?: HttpTransport;
   onProgress?: (event: TransferProgress) => void;
 }
 
@@ -49,7 +50,7 @@ export async function pushImage(options: PushOptions): Promise<PushResult> {
     credentials: options.credentials,
     insecureRegistries: options.insecureRegistries,
     timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
+    transport: options.transport,
   });
   await client.ping();
   const mountFrom = image.sources.find(

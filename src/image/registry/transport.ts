@@ -1,42 +1,53 @@
 import { BerthError } from '../../core/index.ts';
 import { timedOut, unavailable } from './errors.ts';
-
-/** The HTTP client the registry code uses; `fetch` from Node (undici) unless a test injects one. */
-export type FetchFunction = typeof fetch;
+import type { HttpResponse, HttpTransport } from './http.ts';
 
 export interface SendOptions {
-  fetch: FetchFunction;
+  transport: HttpTransport;
   /** Milliseconds without response headers or body bytes before the request is abandoned. */
   timeoutMs: number;
   /** Names the request in errors. */
   what: string;
 }
 
+export interface SendInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
 /** A response whose body is read through `body()`, which times out when the stream stalls. */
 export interface TimedResponse {
-  res: Response;
+  res: HttpResponse;
   body(): AsyncGenerator<Uint8Array>;
   /** Reads the whole body, refusing more than `limit` bytes (`tooLarge` builds the error). */
   bytes(limit: number, tooLarge: (size: number) => Error): Promise<Buffer>;
+  /** Drops the rest of the body. */
   discard(): Promise<void>;
 }
 
 /** Sends a request that fails with ERR_IMAGE_REGISTRY_TIMEOUT when headers or body bytes stop coming. */
-export async function send(url: string, init: RequestInit, options: SendOptions): Promise<TimedResponse> {
+export async function send(url: string, init: SendInit, options: SendOptions): Promise<TimedResponse> {
   const controller = new AbortController();
   const arm = () => setTimeout(() => controller.abort(), options.timeoutMs);
   const headerTimer = arm();
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await options.fetch(url, { ...init, signal: controller.signal, redirect: 'follow' });
+    res = await options.transport({
+      method: init.method ?? 'GET',
+      url,
+      headers: init.headers ?? {},
+      body: init.body,
+      signal: controller.signal,
+    });
   } catch (err) {
     if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
+    if (err instanceof BerthError) throw err;
     throw unavailable(options.what, err);
   } finally {
     clearTimeout(headerTimer);
   }
   async function* body(): AsyncGenerator<Uint8Array> {
-    if (!res.body) return;
     let timer = arm();
     try {
       for await (const chunk of res.body) {
@@ -74,7 +85,7 @@ export async function send(url: string, init: RequestInit, options: SendOptions)
       return Buffer.concat(chunks);
     },
     async discard() {
-      await res.body?.cancel().catch(() => {});
+      res.drain();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { ContentStore, Digest } from '../content/index.ts';
 import type { Descriptor } from '../manifest/index.ts';
 import type { RegistryClient } from './client.ts';
 import { responseError } from './errors.ts';
+import type { HttpResponse } from './http.ts';
 
 /** How a blob reached the registry. */
 export type UploadOutcome = 'exists' | 'mounted' | 'uploaded';
@@ -128,7 +129,7 @@ async function* fileRange(path: string, start: number, end: number): AsyncGenera
   yield* createReadStream(path, { start, end });
 }
 
-function locationOf(res: Response, what: string): string {
+function locationOf(res: HttpResponse, what: string): string {
   const location = res.headers.get('location');
   if (location) return location;
   throw new BerthError({
