@@ -1,7 +1,7 @@
 // `berth login/pull/images/tag/push/inspect/rmi/logout` as a user runs them, against
 // docker-registry with htpasswd auth; skopeo seeds the image and checks what was pushed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -82,5 +82,28 @@ describe('berth image CLI against docker-registry', () => {
 
     assert.match(berth(['logout', registry.host]).stdout, /Removed credentials/);
     assert.equal(berth(['pull', `${registry.host}/cli/app:v1`]).status, 1);
+  });
+
+  it('two berth processes pulling the same image into one store both succeed and share its blobs', async (t) => {
+    const dir = await tempDir(t, 'cli');
+    const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
+    const [image] = await buildLayout(join(dir, 'src'), {
+      tag: 'v1',
+      architectures: ['amd64'],
+      extraBytes: 4 * 1024 * 1024,
+    });
+    await skopeoCopy(image!.source, `docker://${registry.host}/race/app:v1`);
+    const env = { ...process.env, BERTH_STATE_DIR: join(dir, 'state') };
+    const pull = () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(BERTH, ['pull', `${registry.host}/race/app:v1`], { env, stdio: 'ignore' });
+        child.on('exit', resolve);
+      });
+    assert.deepEqual(await Promise.all([pull(), pull(), pull()]), [0, 0, 0]);
+    const blobs = await readdir(join(dir, 'state', 'content', 'blobs', 'sha256'));
+    assert.equal(blobs.length, 5);
+    assert.deepEqual(await readdir(join(dir, 'state', 'content', 'ingest')), []);
+    const list = JSON.parse(spawnSync(BERTH, ['images', '--json'], { env, encoding: 'utf8' }).stdout);
+    assert.equal(list.length, 1);
   });
 });

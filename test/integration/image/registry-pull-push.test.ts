@@ -73,6 +73,33 @@ describe('registry pull and push (docker-registry 2.8, no auth)', () => {
     assert.equal((await images.list()).length, 1);
   });
 
+  it('pulls a Docker v2 schema 2 manifest (skopeo --format v2s2)', async (t) => {
+    const dir = await tempDir(t, 'reg');
+    const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
+    const [image] = await buildLayout(join(dir, 'src'), { tag: 'v1', architectures: ['amd64'] });
+    await run('skopeo', [
+      'copy',
+      '--quiet',
+      '--format',
+      'v2s2',
+      '--dest-tls-verify=false',
+      image!.source,
+      `docker://${registry.host}/docker/app:v1`,
+    ]);
+    const { stdout } = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${registry.host}/docker/app:v1`,
+    ]);
+    const { content, images } = stores(join(dir, 'state'));
+    const record = await pullImage({ reference: `${registry.host}/docker/app:v1`, content, images });
+    assert.equal(record.manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(record.manifest.digest, digestOf(stdout));
+    assert.equal(record.config.mediaType, 'application/vnd.docker.container.image.v1+json');
+    assert.equal(record.layers.length, 3);
+  });
+
   it('selects linux/amd64 (or a named platform) from a multi-arch index', async (t) => {
     const dir = await tempDir(t, 'reg');
     const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
