@@ -12,7 +12,7 @@ RUNTIME_PACKAGES=(
   ca-certificates util-linux iproute2 nftables iptables e2fsprogs cpio busybox-static
   gcc make libc6-dev qemu-system-x86 zstd
 )
-TEST_PACKAGES=(runc docker.io containerd docker-registry skopeo umoci apache2-utils debootstrap hyperfine)
+TEST_PACKAGES=(runc docker.io containerd docker-registry skopeo umoci apache2-utils openssl debootstrap hyperfine)
 
 with_tests=0
 for arg in "$@"; do

@@ -111,7 +111,12 @@ export class RegistryAuth {
     if (!reply.res.ok) {
       if (reply.res.status === 401) {
         await reply.discard();
-        throw unauthorized(what, 'the token server refused the credentials');
+        throw unauthorized(
+          what,
+          this.options.credentials
+            ? 'the token server refused the credentials'
+            : 'the registry requires authentication',
+        );
       }
       throw await responseError(reply.res, what);
     }

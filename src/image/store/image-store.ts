@@ -158,12 +158,18 @@ export class ImageStore {
       if (isErrno(err, 'ENOENT')) return { version: 1, images: [] };
       throw err;
     }
-    const doc = JSON.parse(text) as StoreFile;
-    if (doc.version !== 1 || !Array.isArray(doc.images)) {
+    let doc: StoreFile | undefined;
+    try {
+      doc = JSON.parse(text) as StoreFile;
+    } catch {
+      doc = undefined;
+    }
+    if (doc?.version !== 1 || !Array.isArray(doc.images)) {
       throw new BerthError({
         code: 'ERR_IMAGE_STORE_CORRUPT',
         category: 'Internal',
-        message: `image store ${join(this.root, 'images.json')} has an unknown format`,
+        message: `image store ${join(this.root, 'images.json')} is not valid JSON of a known format`,
+        hint: 'restore it from a backup, or move it away to start with an empty image store',
       });
     }
     return doc;
