@@ -22,7 +22,10 @@ type Behaviour =
   | 'unauthorized-no-challenge'
   | 'huge-manifest'
   | 'huge-manifest-chunked'
-  | 'unknown-media-type';
+  | 'unknown-media-type'
+  | 'manifest-bad-header-digest'
+  | 'rate-limited'
+  | 'blob-500';
 
 interface FakeRegistry {
   host: string;
@@ -86,6 +89,15 @@ function serve(
   if (b === 'unauthorized-no-challenge') return void res.writeHead(401).end();
   if (url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   if (url.includes('/manifests/')) {
+    if (b === 'rate-limited') return void res.writeHead(429, { 'retry-after': '60' }).end();
+    if (b === 'manifest-bad-header-digest') {
+      return void res
+        .writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': digestOf('other'),
+        })
+        .end(x.manifest);
+    }
     if (b === 'manifest-500')
       return void res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"disk on fire"}]}');
     if (b === 'manifest-404') {
@@ -126,6 +138,8 @@ function serveLayer(fake: FakeRegistry, req: IncomingMessage, res: ServerRespons
   const { layer } = fake;
   const half = Math.floor(layer.length / 2);
   switch (fake.behaviour) {
+    case 'blob-500':
+      return void res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"storage offline"}]}');
     case 'wrong-digest': {
       const bad = Buffer.from(layer);
       bad[100] = (bad[100] ?? 0) ^ 0xff;
@@ -223,9 +237,16 @@ describe('registry bad input', () => {
     ['huge-manifest', 'ERR_IMAGE_MANIFEST_TOO_LARGE', /10485760 bytes, more than the 4194304-byte limit/],
     ['huge-manifest-chunked', 'ERR_IMAGE_MANIFEST_TOO_LARGE', /more than the 4194304-byte limit/],
     ['unknown-media-type', 'ERR_IMAGE_MEDIA_TYPE_UNSUPPORTED', /'application\/x-not-a-manifest'/],
+    ['manifest-bad-header-digest', 'ERR_IMAGE_DIGEST_MISMATCH', /expected sha256:/],
+    ['rate-limited', 'ERR_IMAGE_REGISTRY_UNAVAILABLE', /429 Too Many Requests/],
+    [
+      'blob-500',
+      'ERR_IMAGE_REGISTRY_UNAVAILABLE',
+      /get blob sha256:\w+ of 127\.0\.0\.1:\d+\/bad\/app: 500 .*storage offline/,
+    ],
   ];
   for (const [behaviour, code, message] of statusCases) {
-    it(`${behaviour}: ${code}, nothing stored`, async (t) => {
+    it(`${behaviour}: ${code}, no layer stored`, async (t) => {
       const { fake, images, pull, visibleBlobs } = await setup(t);
       fake.behaviour = behaviour;
       await assert.rejects(pull(), (err: Error & { code?: string }) => {
@@ -233,7 +254,10 @@ describe('registry bad input', () => {
         assert.match(err.message, message);
         return true;
       });
-      assert.deepEqual(await visibleBlobs(), []);
+      // Verified manifests and configs may stay (a later pull reuses them); the layer must not.
+      const visible = await visibleBlobs();
+      if (!behaviour.startsWith('blob-')) assert.deepEqual(visible, []);
+      assert.ok(!visible.includes(fake.layerDigest.slice(7)));
       assert.deepEqual(await images.list(), []);
     });
   }
