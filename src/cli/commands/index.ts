@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
+import { doctorCommand } from './doctor.ts';
 import { imageCommand, imageShortCommands } from './image.ts';
 import { versionCommand } from './version.ts';
 
 /** Every `berth` verb, in the order `berth --help` lists them. */
-export const commands: Command[] = [versionCommand, imageCommand, ...imageShortCommands];
+export const commands: Command[] = [versionCommand, doctorCommand, imageCommand, ...imageShortCommands];

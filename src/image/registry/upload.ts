@@ -134,7 +134,7 @@ function locationOf(res: HttpResponse, what: string): string {
   if (location) return location;
   throw new BerthError({
     code: 'ERR_IMAGE_REGISTRY_REQUEST_FAILED',
-    category: 'Internal',
+    category: 'InvalidArgument',
     message: `${what}: the registry answered ${res.status} without a Location header`,
   });
 }

@@ -1,0 +1,11 @@
+export type { LayerStats } from './applier.ts';
+export { chainIds } from './chain.ts';
+export type { Compression } from './decompress.ts';
+export { detectCompression } from './decompress.ts';
+export type { ImageLayer, UnpackedLayer, UnpackImageRequest, UnpackImageResult } from './image.ts';
+export { unpackImage, upperDir } from './image.ts';
+export type { UnpackLayerOptions, UnpackLayerRequest, UnpackLayerResult } from './layer.ts';
+export { unpackLayer } from './layer.ts';
+export type { UnpackSyscalls } from './syscalls.ts';
+export { libcSyscalls } from './syscalls.ts';
+export type { WhiteoutMode } from './whiteouts.ts';

@@ -1,0 +1,57 @@
+// The overlay snapshotter's records: one JSON file replaced atomically (temp + rename), with
+// every change serialised in-process. Directories are named by number, not by key, to keep
+// overlay's lowerdir option short.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno } from '../../core/index.ts';
+import type { SnapshotKind } from './types.ts';
+
+export interface SnapshotRecord {
+  id: number;
+  kind: SnapshotKind;
+  parent?: string;
+  created: string;
+}
+
+export interface MetadataState {
+  nextId: number;
+  snapshots: Record<string, SnapshotRecord>;
+}
+
+export class SnapshotMetadata {
+  readonly #file: string;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(root: string) {
+    this.#file = join(root, 'metadata.json');
+  }
+
+  /** Reads the current state. */
+  async read(): Promise<MetadataState> {
+    try {
+      return JSON.parse(await readFile(this.#file, 'utf8')) as MetadataState;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return { nextId: 1, snapshots: {} };
+      throw err;
+    }
+  }
+
+  /** Runs `change` on the state, one at a time, and saves what it returns (unless undefined). */
+  update<T>(change: (state: MetadataState) => Promise<{ state?: MetadataState; result: T }>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      const { state, result } = await change(await this.read());
+      if (state !== undefined) await this.#write(state);
+      return result;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #write(state: MetadataState): Promise<void> {
+    await mkdir(join(this.#file, '..'), { recursive: true, mode: 0o700 });
+    const temp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
+    await rename(temp, this.#file);
+  }
+}
