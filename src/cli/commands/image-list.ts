@@ -131,3 +131,28 @@ export const imageTagCommand: Command = {
     return { data: record, render: () => '' };
   },
 };
+
+export const imagePruneCommand: Command = {
+  name: 'prune',
+  summary: 'Delete blobs no image uses, and stale partial downloads',
+  usage: 'image prune [--grace SECONDS]',
+  description:
+    'Blobs and partial downloads younger than the grace period (default 600 s) are kept: a pull may be recording them.',
+  options: { ...STORE_OPTIONS, grace: { type: 'string' } },
+  optionHelp: {
+    ...STORE_HELP,
+    grace: 'keep unreferenced blobs younger than this many seconds (default 600)',
+  },
+  async run(ctx: CommandContext) {
+    const { images, content } = imageContext(ctx);
+    const grace = ctx.values.grace === undefined ? 600 : Number(ctx.values.grace);
+    if (!(grace >= 0))
+      throw usage(`prune: --grace '${String(ctx.values.grace)}' is not a number of seconds`, 'image');
+    const result = await collectGarbage({ content, images, gracePeriodMs: grace * 1000 });
+    return {
+      data: result,
+      render: (r: typeof result) =>
+        `Deleted ${r.removed.length} blobs and ${r.partialsRemoved} partial downloads, freed ${formatBytes(r.freedBytes)}\n`,
+    };
+  },
+};

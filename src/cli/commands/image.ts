@@ -1,7 +1,13 @@
 import type { Command, CommandContext } from '../command.ts';
 import { GLOBAL_OPTIONS } from '../command.ts';
 import { usage } from './image-context.ts';
-import { imageInspectCommand, imageListCommand, imageRemoveCommand, imageTagCommand } from './image-list.ts';
+import {
+  imageInspectCommand,
+  imageListCommand,
+  imagePruneCommand,
+  imageRemoveCommand,
+  imageTagCommand,
+} from './image-list.ts';
 import { imageLoginCommand, imageLogoutCommand } from './image-login.ts';
 import { imagePullCommand, imagePushCommand } from './image-transfer.ts';
 
@@ -12,6 +18,7 @@ const SUBCOMMANDS: Command[] = [
   imageRemoveCommand,
   imageInspectCommand,
   imageTagCommand,
+  imagePruneCommand,
   imageLoginCommand,
   imageLogoutCommand,
 ];
@@ -28,8 +35,8 @@ function findSubcommand(name: string | undefined): Command {
 /** `berth image <sub>`: one command whose flags are the union of its subcommands', checked per subcommand. */
 export const imageCommand: Command = {
   name: 'image',
-  summary: 'Manage images: pull, push, ls, rm, inspect, tag, login, logout',
-  usage: 'image <pull|push|ls|rm|inspect|tag|login|logout> [options] [args]',
+  summary: 'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout',
+  usage: 'image <pull|push|ls|rm|inspect|tag|prune|login|logout> [options] [args]',
   description: SUBCOMMANDS.map((c) => `  ${c.name.padEnd(9)}${c.summary}\n           berth ${c.usage}`).join(
     '\n',
   ),

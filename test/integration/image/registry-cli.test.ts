@@ -2,7 +2,7 @@
 // docker-registry with htpasswd auth; skopeo seeds the image and checks what was pushed.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,12 @@ describe('berth image CLI against docker-registry', () => {
     assert.match(rmi.stdout, /Untagged: .*copy:v2\n.*Deleted: sha256:/s);
     assert.deepEqual(await readdir(join(dir, 'state', 'content', 'blobs', 'sha256')), []);
     assert.equal(berth(['images', '-q']).stdout, '');
+
+    await writeFile(join(dir, 'state', 'content', 'blobs', 'sha256', 'a'.repeat(64)), 'stray');
+    assert.match(
+      berth(['image', 'prune', '--grace', '0']).stdout,
+      /^Deleted 1 blobs and 0 partial downloads, freed 5 B\n$/,
+    );
 
     assert.match(berth(['logout', registry.host]).stdout, /Removed credentials/);
     assert.equal(berth(['pull', `${registry.host}/cli/app:v1`]).status, 1);
