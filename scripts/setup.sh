@@ -10,9 +10,9 @@ STATE_DIR=${BERTH_STATE_DIR:-/var/lib/berth}
 
 RUNTIME_PACKAGES=(
   ca-certificates util-linux iproute2 nftables iptables e2fsprogs cpio busybox-static
-  gcc make libc6-dev qemu-system-x86 zstd
+  gcc make libc6-dev qemu-system-x86 zstd debootstrap
 )
-TEST_PACKAGES=(runc docker.io containerd docker-registry skopeo umoci apache2-utils debootstrap hyperfine python3)
+TEST_PACKAGES=(runc docker.io containerd docker-registry skopeo umoci apache2-utils openssl hyperfine python3)
 
 with_tests=0
 for arg in "$@"; do

@@ -1,7 +1,8 @@
 import type { Command } from '../command.ts';
 import { doctorCommand } from './doctor.ts';
+import { imageCommand, imageShortCommands } from './image.ts';
 import { runtimeCommand } from './runtime.ts';
 import { versionCommand } from './version.ts';
 
 /** Every `berth` verb, in the order `berth --help` lists them. */
-export const commands: Command[] = [versionCommand, doctorCommand, runtimeCommand];
+export const commands: Command[] = [versionCommand, doctorCommand, imageCommand, ...imageShortCommands, runtimeCommand];

@@ -1,0 +1,158 @@
+import {
+  collectGarbage,
+  familiarName,
+  type ImageRecord,
+  parseImageConfig,
+  parseReference,
+  type RemoveResult,
+} from '../../image/index.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { formatTable } from '../output.ts';
+import { imageContext, requirePositional, STORE_HELP, STORE_OPTIONS, usage } from './image-context.ts';
+import { formatBytes } from './image-progress.ts';
+
+export const imageListCommand: Command = {
+  name: 'ls',
+  aliases: ['list'],
+  summary: 'List images in the store',
+  usage: 'image ls [-q]',
+  options: { ...STORE_OPTIONS, quiet: { type: 'boolean', short: 'q' } },
+  optionHelp: { ...STORE_HELP, quiet: 'print image IDs only' },
+  async run(ctx: CommandContext) {
+    const images = await imageContext(ctx).images.list();
+    const quiet = ctx.values.quiet === true;
+    return { data: images, render: (list: ImageRecord[]) => (quiet ? renderIds(list) : renderTable(list)) };
+  },
+};
+
+function renderIds(list: ImageRecord[]): string {
+  return list.map((i) => `${i.id.slice(7, 19)}\n`).join('');
+}
+
+function renderTable(list: ImageRecord[]): string {
+  const rows: string[][] = [];
+  for (const image of list) {
+    const names = image.names.length > 0 ? image.names : [undefined];
+    for (const name of names) {
+      const ref = name ? parseReference(name) : undefined;
+      const repo = ref ? familiarName({ registry: ref.registry, repository: ref.repository }) : '<none>';
+      rows.push([
+        repo,
+        ref?.tag ?? '<none>',
+        image.id.slice(7, 19),
+        age(image.created),
+        formatBytes(image.size),
+      ]);
+    }
+  }
+  return formatTable(['repository', 'tag', 'image id', 'created', 'size'], rows);
+}
+
+function age(created: string | undefined): string {
+  if (!created) return 'unknown';
+  const seconds = (Date.now() - Date.parse(created)) / 1000;
+  if (!Number.isFinite(seconds)) return 'unknown';
+  const steps: [number, string][] = [
+    [365 * 86400, 'year'],
+    [30 * 86400, 'month'],
+    [7 * 86400, 'week'],
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, unit] of steps) {
+    const n = Math.floor(seconds / size);
+    if (n >= 1) return `${n} ${unit}${n > 1 ? 's' : ''} ago`;
+  }
+  return 'just now';
+}
+
+interface RemoveReport extends RemoveResult {
+  freedBytes: number;
+}
+
+export const imageRemoveCommand: Command = {
+  name: 'rm',
+  aliases: ['remove'],
+  summary: 'Remove images (and the blobs no other image uses)',
+  usage: 'image rm [-f] IMAGE...',
+  options: { ...STORE_OPTIONS, force: { type: 'boolean', short: 'f' } },
+  optionHelp: { ...STORE_HELP, force: 'remove an image by ID even when several names point to it' },
+  async run(ctx: CommandContext) {
+    requirePositional(ctx, 0, 'image', 'rm');
+    const { images, content } = imageContext(ctx);
+    const report: RemoveReport = { untagged: [], deleted: [], blobs: [], freedBytes: 0 };
+    for (const name of ctx.positionals) {
+      const result = await images.remove(name, { force: ctx.values.force === true });
+      report.untagged.push(...result.untagged);
+      report.deleted.push(...result.deleted);
+      report.blobs.push(...result.blobs);
+    }
+    if (report.blobs.length > 0) {
+      report.freedBytes = (await collectGarbage({ content, images, only: report.blobs })).freedBytes;
+    }
+    return {
+      data: report,
+      render: (r: RemoveReport) =>
+        [...r.untagged.map((n) => `Untagged: ${n}`), ...r.deleted.map((d) => `Deleted: ${d}`), '']
+          .join('\n')
+          .concat(r.freedBytes > 0 ? `Freed ${formatBytes(r.freedBytes)}\n` : ''),
+    };
+  },
+};
+
+export const imageInspectCommand: Command = {
+  name: 'inspect',
+  summary: 'Show an image: names, manifest, layers and config',
+  usage: 'image inspect IMAGE',
+  options: { ...STORE_OPTIONS },
+  optionHelp: STORE_HELP,
+  async run(ctx: CommandContext) {
+    const name = requirePositional(ctx, 0, 'image', 'inspect');
+    const { images, content } = imageContext(ctx);
+    const record = await images.get(name);
+    const config = parseImageConfig(await content.readBytes(record.config.digest));
+    const data = { ...record, imageConfig: config };
+    return { data, render: (d: typeof data) => `${JSON.stringify(d, null, 2)}\n` };
+  },
+};
+
+export const imageTagCommand: Command = {
+  name: 'tag',
+  summary: 'Give an image another name',
+  usage: 'image tag SOURCE TARGET',
+  options: { ...STORE_OPTIONS },
+  optionHelp: STORE_HELP,
+  async run(ctx: CommandContext) {
+    const source = requirePositional(ctx, 0, 'source image', 'tag');
+    const target = requirePositional(ctx, 1, 'target name', 'tag');
+    if (ctx.positionals.length > 2) throw usage('tag: expects exactly SOURCE and TARGET', 'tag');
+    const record = await imageContext(ctx).images.tag(source, target);
+    return { data: record, render: () => '' };
+  },
+};
+
+export const imagePruneCommand: Command = {
+  name: 'prune',
+  summary: 'Delete blobs no image uses, and stale partial downloads',
+  usage: 'image prune [--grace SECONDS]',
+  description:
+    'Blobs and partial downloads younger than the grace period (default 600 s) are kept: a pull may be recording them.',
+  options: { ...STORE_OPTIONS, grace: { type: 'string' } },
+  optionHelp: {
+    ...STORE_HELP,
+    grace: 'keep unreferenced blobs younger than this many seconds (default 600)',
+  },
+  async run(ctx: CommandContext) {
+    const { images, content } = imageContext(ctx);
+    const grace = ctx.values.grace === undefined ? 600 : Number(ctx.values.grace);
+    if (!(grace >= 0))
+      throw usage(`prune: --grace '${String(ctx.values.grace)}' is not a number of seconds`, 'image');
+    const result = await collectGarbage({ content, images, gracePeriodMs: grace * 1000 });
+    return {
+      data: result,
+      render: (r: typeof result) =>
+        `Deleted ${r.removed.length} blobs and ${r.partialsRemoved} partial downloads, freed ${formatBytes(r.freedBytes)}\n`,
+    };
+  },
+};

@@ -1,0 +1,97 @@
+import {
+  familiarName,
+  type ImageRecord,
+  type PushResult,
+  parsePlatform,
+  parseReference,
+  pullImage,
+  pushImage,
+} from '../../image/index.ts';
+import type { Command, CommandContext } from '../command.ts';
+import {
+  imageContext,
+  REGISTRY_OPTIONS,
+  requirePositional,
+  STORE_HELP,
+  STORE_OPTIONS,
+  stringValue,
+} from './image-context.ts';
+import { formatBytes, progressView } from './image-progress.ts';
+
+export const imagePullCommand: Command = {
+  name: 'pull',
+  summary: 'Pull an image from a registry',
+  usage: 'image pull [--platform os/arch[/variant]] NAME[:TAG|@DIGEST]',
+  options: { ...STORE_OPTIONS, ...REGISTRY_OPTIONS, platform: { type: 'string' } },
+  optionHelp: { ...STORE_HELP, platform: 'platform to select from a multi-arch image (default linux/amd64)' },
+  async run(ctx: CommandContext) {
+    const name = requirePositional(ctx, 0, 'image name', 'pull');
+    const reference = parseReference(name);
+    const image = imageContext(ctx);
+    const platformText = stringValue(ctx, 'platform');
+    const view = progressView({ json: ctx.json });
+    let record: ImageRecord;
+    try {
+      record = await pullImage({
+        reference,
+        content: image.content,
+        images: image.images,
+        credentials: await image.credentials.get(reference.registry),
+        insecureRegistries: image.insecureRegistries,
+        timeoutMs: image.timeoutMs,
+        onProgress: (e) => view.update(e),
+        ...(platformText ? { platform: parsePlatform(platformText) } : {}),
+      });
+    } finally {
+      view.finish();
+    }
+    return {
+      data: record,
+      render: (r: ImageRecord) =>
+        `Pulled ${familiarName(reference)}\nDigest: ${r.repoDigests[0]?.split('@')[1] ?? r.manifest.digest}\nID: ${r.id.slice(7, 19)} (${r.platform.os}/${r.platform.architecture}, ${formatBytes(r.size)})\n`,
+    };
+  },
+};
+
+export const imagePushCommand: Command = {
+  name: 'push',
+  summary: 'Push an image to a registry',
+  usage: 'image push [--chunk-size BYTES] IMAGE [DESTINATION]',
+  description: 'IMAGE is a name or ID in the store; DESTINATION (default: IMAGE) is where to push it.',
+  options: { ...STORE_OPTIONS, ...REGISTRY_OPTIONS, 'chunk-size': { type: 'string' } },
+  optionHelp: {
+    ...STORE_HELP,
+    'chunk-size': 'upload blobs larger than this in chunks of this size (default 64 MiB)',
+  },
+  async run(ctx: CommandContext) {
+    const source = requirePositional(ctx, 0, 'image', 'push');
+    const destination = ctx.positionals[1] ?? source;
+    const reference = parseReference(destination);
+    const image = imageContext(ctx);
+    const chunk = stringValue(ctx, 'chunk-size');
+    const view = progressView({ json: ctx.json });
+    let result: PushResult;
+    try {
+      result = await pushImage({
+        image: source,
+        destination,
+        content: image.content,
+        images: image.images,
+        credentials: await image.credentials.get(reference.registry),
+        insecureRegistries: image.insecureRegistries,
+        timeoutMs: image.timeoutMs,
+        onProgress: (e) => view.update(e),
+        ...(chunk ? { chunkSize: Number(chunk) } : {}),
+      });
+    } finally {
+      view.finish();
+    }
+    return {
+      data: result,
+      render: (r: PushResult) => {
+        const count = (o: string) => r.blobs.filter((b) => b.outcome === o).length;
+        return `Pushed ${familiarName(reference)}\nDigest: ${r.digest}\nBlobs: ${count('uploaded')} uploaded, ${count('mounted')} mounted, ${count('exists')} already present\n`;
+      },
+    };
+  },
+};

@@ -1,0 +1,15 @@
+export type { Challenge, Credentials } from './auth.ts';
+export { parseChallenge, RegistryAuth } from './auth.ts';
+export type { FetchedManifest, RegistryClientOptions, RegistryRequest } from './client.ts';
+export { RegistryClient } from './client.ts';
+export type { LoginOptions } from './credentials.ts';
+export { CredentialStore, defaultAuthFile, loginRegistry } from './credentials.ts';
+export { allowsHttp, apiHost, isLoopback } from './endpoint.ts';
+export type { HttpRequest, HttpResponse, HttpTransport } from './http.ts';
+export { nodeHttpTransport } from './http.ts';
+export type { TransferProgress } from './progress.ts';
+export type { PullOptions } from './pull.ts';
+export { pullImage } from './pull.ts';
+export type { PushOptions, PushResult } from './push.ts';
+export { pushImage } from './push.ts';
+export type { UploadOutcome } from './upload.ts';

@@ -1,0 +1,174 @@
+import { BerthError } from '../../core/index.ts';
+import type { ContentStore } from '../content/index.ts';
+import {
+  type Descriptor,
+  formatPlatform,
+  hostPlatform,
+  type ImageConfig,
+  type ImageManifest,
+  normalizePlatform,
+  type Platform,
+  parseImageConfig,
+  parseManifest,
+  selectPlatform,
+} from '../manifest/index.ts';
+import {
+  formatReference,
+  type ImageReference,
+  manifestSelector,
+  parseReference,
+} from '../reference/index.ts';
+import type { ImageRecord, ImageStore } from '../store/index.ts';
+import type { Credentials } from './auth.ts';
+import { type FetchedManifest, RegistryClient } from './client.ts';
+import type { HttpTransport } from './http.ts';
+import { runBounded, type TransferProgress } from './progress.ts';
+
+export interface PullOptions {
+  reference: string | ImageReference;
+  content: ContentStore;
+  images: ImageStore;
+  /** Platform to select from a multi-platform index (default: this host, linux/amd64). */
+  platform?: Platform;
+  credentials?: Credentials;
+  insecureRegistries?: readonly string[];
+  /** Blobs downloaded at once (default 3). */
+  concurrency?: number;
+  timeoutMs?: number;
+  attempts?: number;
+  /** HTTP implementation (default node:http/https). */
+  transport?: HttpTransport;
+  onProgress?: (event: TransferProgress) => void;
+}
+
+/** The image a pull resolved to, and the manifests it went through. */
+interface ResolvedImage {
+  top: FetchedManifest;
+  index?: Descriptor;
+  manifest: ImageManifest;
+  manifestDescriptor: Descriptor;
+}
+
+/** Pulls an image: manifest (selecting the platform), config and layers into `content`, recorded in `images`. */
+export async function pullImage(options: PullOptions): Promise<ImageRecord> {
+  const ref = typeof options.reference === 'string' ? parseReference(options.reference) : options.reference;
+  const client = new RegistryClient({
+    registry: ref.registry,
+    credentials: options.credentials,
+    insecureRegistries: options.insecureRegistries,
+    timeoutMs: options.timeoutMs,
+    attempts: options.attempts,
+    transport: options.transport,
+  });
+  await client.ping();
+  const wanted = options.platform ?? hostPlatform();
+  const resolved = await resolveManifest(client, { ref, wanted, content: options.content });
+  const { manifest } = resolved;
+  const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
+  for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
+  await runBounded(blobs, options.concurrency ?? 3, async (blob) => {
+    const emit = (done: number, status: TransferProgress['status']) =>
+      options.onProgress?.(progressOf(blob, manifest, done, status));
+    if (await options.content.has(blob.digest)) return emit(blob.size, 'exists');
+    await client.fetchBlob(ref.repository, blob, {
+      store: options.content,
+      onProgress: (done) => emit(done, 'downloading'),
+    });
+    emit(blob.size, 'done');
+  });
+  const config = parseImageConfig(await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024));
+  checkConfig(config, manifest, ref);
+  return options.images.put(recordFor(ref, resolved, config));
+}
+
+async function resolveManifest(
+  client: RegistryClient,
+  step: { ref: ImageReference; wanted: Platform; content: ContentStore },
+): Promise<ResolvedImage> {
+  const { ref } = step;
+  const name = formatReference(ref);
+  const top = await client.getManifest(ref.repository, manifestSelector(ref));
+  const parsed = parseManifest(top.bytes, { contentType: top.contentType, what: `manifest of ${name}` });
+  await step.content.write(top.bytes, { digest: top.digest });
+  const topDescriptor: Descriptor = {
+    mediaType: parsed.mediaType,
+    digest: top.digest,
+    size: top.bytes.byteLength,
+  };
+  if (parsed.kind === 'manifest') return { top, manifest: parsed, manifestDescriptor: topDescriptor };
+  const entry = selectPlatform(parsed, step.wanted);
+  const fetched = await client.getManifest(ref.repository, entry.digest);
+  if (fetched.bytes.byteLength !== entry.size) {
+    throw new BerthError({
+      code: 'ERR_IMAGE_BLOB_SIZE_MISMATCH',
+      category: 'FailedPrecondition',
+      message: `manifest ${entry.digest} of ${name} is ${fetched.bytes.byteLength} bytes, its index says ${entry.size}`,
+    });
+  }
+  const manifest = parseManifest(fetched.bytes, {
+    contentType: entry.mediaType,
+    what: `${formatPlatform(step.wanted)} manifest of ${name}`,
+  });
+  if (manifest.kind !== 'manifest') {
+    throw new BerthError({
+      code: 'ERR_IMAGE_MANIFEST_INVALID',
+      category: 'InvalidArgument',
+      message: `the ${formatPlatform(step.wanted)} entry of ${name} is another index; nested indexes are not supported`,
+    });
+  }
+  await step.content.write(fetched.bytes, { digest: fetched.digest });
+  return {
+    top,
+    index: topDescriptor,
+    manifest,
+    manifestDescriptor: { ...entry, mediaType: manifest.mediaType },
+  };
+}
+
+function checkConfig(config: ImageConfig, manifest: ImageManifest, ref: ImageReference): void {
+  if (config.diffIds.length === manifest.layers.length) return;
+  throw new BerthError({
+    code: 'ERR_IMAGE_CONFIG_INVALID',
+    category: 'InvalidArgument',
+    message: `image ${formatReference(ref)}: its config lists ${config.diffIds.length} layers, its manifest ${manifest.layers.length}`,
+  });
+}
+
+function recordFor(ref: ImageReference, resolved: ResolvedImage, config: ImageConfig): ImageRecord {
+  const { manifest } = resolved;
+  const repo = `${ref.registry}/${ref.repository}`;
+  const platform = normalizePlatform({
+    os: config.os || 'linux',
+    architecture: config.architecture || 'amd64',
+    ...(config.variant ? { variant: config.variant } : {}),
+  });
+  const record: ImageRecord = {
+    id: manifest.config.digest,
+    names: ref.tag === undefined ? [] : [`${repo}:${ref.tag}`],
+    repoDigests: [`${repo}@${resolved.top.digest}`],
+    manifest: resolved.manifestDescriptor,
+    config: manifest.config,
+    layers: manifest.layers,
+    platform,
+    size: manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
+    sources: [{ registry: ref.registry, repository: ref.repository }],
+    added: new Date().toISOString(),
+  };
+  if (resolved.index) record.index = resolved.index;
+  if (config.created) record.created = config.created;
+  return record;
+}
+
+function uniqueBlobs(descriptors: Descriptor[]): Descriptor[] {
+  return descriptors.filter((d, i) => descriptors.findIndex((o) => o.digest === d.digest) === i);
+}
+
+function progressOf(
+  blob: Descriptor,
+  manifest: ImageManifest,
+  done: number,
+  status: TransferProgress['status'],
+): TransferProgress {
+  const kind = blob.digest === manifest.config.digest ? 'config' : 'layer';
+  return { kind, digest: blob.digest, size: blob.size, done, status };
+}

@@ -1,0 +1,91 @@
+import { BerthError } from '../../core/index.ts';
+import { timedOut, unavailable } from './errors.ts';
+import type { HttpResponse, HttpTransport } from './http.ts';
+
+export interface SendOptions {
+  transport: HttpTransport;
+  /** Milliseconds without response headers or body bytes before the request is abandoned. */
+  timeoutMs: number;
+  /** Names the request in errors. */
+  what: string;
+}
+
+export interface SendInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+/** A response whose body is read through `body()`, which times out when the stream stalls. */
+export interface TimedResponse {
+  res: HttpResponse;
+  body(): AsyncGenerator<Uint8Array>;
+  /** Reads the whole body, refusing more than `limit` bytes (`tooLarge` builds the error). */
+  bytes(limit: number, tooLarge: (size: number) => Error): Promise<Buffer>;
+  /** Drops the rest of the body. */
+  discard(): Promise<void>;
+}
+
+/** Sends a request that fails with ERR_IMAGE_REGISTRY_TIMEOUT when headers or body bytes stop coming. */
+export async function send(url: string, init: SendInit, options: SendOptions): Promise<TimedResponse> {
+  const controller = new AbortController();
+  const arm = () => setTimeout(() => controller.abort(), options.timeoutMs);
+  const headerTimer = arm();
+  let res: HttpResponse;
+  try {
+    res = await options.transport({
+      method: init.method ?? 'GET',
+      url,
+      headers: init.headers ?? {},
+      body: init.body,
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
+    if (err instanceof BerthError) throw err;
+    throw unavailable(options.what, err);
+  } finally {
+    clearTimeout(headerTimer);
+  }
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let timer = arm();
+    try {
+      for await (const chunk of res.body) {
+        clearTimeout(timer);
+        yield chunk;
+        timer = arm();
+      }
+    } catch (err) {
+      if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
+      if (err instanceof BerthError) throw err;
+      throw unavailable(options.what, err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return {
+    res,
+    body,
+    async bytes(limit, tooLarge) {
+      const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+      if (declared > limit) {
+        controller.abort();
+        throw tooLarge(declared);
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of body()) {
+        size += chunk.byteLength;
+        if (size > limit) {
+          controller.abort();
+          throw tooLarge(size);
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    },
+    async discard() {
+      res.drain();
+    },
+  };
+}

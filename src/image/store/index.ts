@@ -1,0 +1,5 @@
+export type { GarbageCollectOptions, GarbageCollectResult } from './gc.ts';
+export { collectGarbage } from './gc.ts';
+export { ImageStore } from './image-store.ts';
+export { imageLayers } from './layers.ts';
+export type { ImageRecord, ImageSource, RemoveResult } from './types.ts';

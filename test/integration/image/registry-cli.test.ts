@@ -1,0 +1,115 @@
+// `berth login/pull/images/tag/push/inspect/rmi/logout` as a user runs them, against
+// docker-registry with htpasswd auth; skopeo seeds the image and checks what was pushed.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { buildLayout, run, skopeoCopy, startRegistry, tempDir } from './registry-harness.ts';
+
+const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
+
+describe('berth image CLI against docker-registry', () => {
+  it('logs in, pulls, lists, tags, pushes, inspects, removes and logs out', async (t) => {
+    const dir = await tempDir(t, 'cli');
+    const registry = await startRegistry(t, join(dir, 'registry'), {
+      kind: 'htpasswd',
+      username: 'carol',
+      password: 'pw123',
+    });
+    const [image] = await buildLayout(join(dir, 'src'), { tag: 'v1', architectures: ['amd64'] });
+    await skopeoCopy(image!.source, `docker://${registry.host}/cli/app:v1`, { creds: 'carol:pw123' });
+    const env = {
+      ...process.env,
+      BERTH_STATE_DIR: join(dir, 'state'),
+      BERTH_CONFIG_DIR: join(dir, 'config'),
+    };
+    const berth = (args: string[], input?: string) =>
+      spawnSync(BERTH, args, { encoding: 'utf8', env, input });
+
+    const denied = berth(['pull', `${registry.host}/cli/app:v1`]);
+    assert.equal(denied.status, 1);
+    assert.match(
+      denied.stderr,
+      /^berth: ping 127\.0\.0\.1:\d+: the registry requires a user name and password\nhint: log in/,
+    );
+
+    const bad = berth(['login', '-u', 'carol', '--password-stdin', registry.host], 'wrong\n');
+    assert.equal(bad.status, 1, bad.stderr);
+    const login = berth(['login', '-u', 'carol', '--password-stdin', registry.host], 'pw123\n');
+    assert.equal(login.status, 0, login.stderr);
+    assert.match(login.stdout, /Login succeeded for carol/);
+    assert.equal((await stat(join(dir, 'config', 'auth.json'))).mode & 0o777, 0o600);
+
+    const pull = berth(['--json', 'pull', `${registry.host}/cli/app:v1`]);
+    assert.equal(pull.status, 0, pull.stderr);
+    const record = JSON.parse(pull.stdout);
+    assert.equal(record.manifest.digest, image!.manifestDigest);
+    const plain = berth(['pull', `${registry.host}/cli/app:v1`]);
+    assert.match(plain.stdout, /^Pulled 127\.0\.0\.1:\d+\/cli\/app:v1\nDigest: sha256:/);
+    assert.match(plain.stderr, /layer [0-9a-f]{12}: already present/);
+
+    assert.equal(berth(['tag', `${registry.host}/cli/app:v1`, `${registry.host}/cli/copy:v2`]).status, 0);
+    const list = berth(['images']);
+    assert.match(list.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
+    assert.match(list.stdout, new RegExp(`cli/copy\\s+v2\\s+${image!.configDigest.slice(7, 19)}`));
+
+    const push = berth(['push', `${registry.host}/cli/copy:v2`]);
+    assert.equal(push.status, 0, push.stderr);
+    assert.match(push.stdout, /Blobs: 0 uploaded, 4 mounted, 0 already present/);
+    const { stdout: raw } = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      'carol:pw123',
+      `docker://${registry.host}/cli/copy:v2`,
+    ]);
+    assert.equal(JSON.parse(raw).config.digest, image!.configDigest);
+
+    const inspect = JSON.parse(berth(['image', 'inspect', 'cli-missing-name', '--json']).stderr || '{}');
+    assert.equal(inspect.error?.code, 'ERR_IMAGE_NOT_FOUND');
+    const shown = JSON.parse(berth(['image', 'inspect', image!.configDigest.slice(7, 15)]).stdout);
+    assert.deepEqual(shown.imageConfig.cmd, ['/bin/sh']);
+
+    assert.equal(berth(['image', 'ls', '--force']).status, 2, 'flags of another subcommand are refused');
+    const rmi = berth(['rmi', `${registry.host}/cli/copy:v2`, `${registry.host}/cli/app:v1`]);
+    assert.equal(rmi.status, 0, rmi.stderr);
+    assert.match(rmi.stdout, /Untagged: .*copy:v2\n.*Deleted: sha256:/s);
+    assert.deepEqual(await readdir(join(dir, 'state', 'content', 'blobs', 'sha256')), []);
+    assert.equal(berth(['images', '-q']).stdout, '');
+
+    await writeFile(join(dir, 'state', 'content', 'blobs', 'sha256', 'a'.repeat(64)), 'stray');
+    assert.match(
+      berth(['image', 'prune', '--grace', '0']).stdout,
+      /^Deleted 1 blobs and 0 partial downloads, freed 5 B\n$/,
+    );
+
+    assert.match(berth(['logout', registry.host]).stdout, /Removed credentials/);
+    assert.equal(berth(['pull', `${registry.host}/cli/app:v1`]).status, 1);
+  });
+
+  it('two berth processes pulling the same image into one store both succeed and share its blobs', async (t) => {
+    const dir = await tempDir(t, 'cli');
+    const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
+    const [image] = await buildLayout(join(dir, 'src'), {
+      tag: 'v1',
+      architectures: ['amd64'],
+      extraBytes: 4 * 1024 * 1024,
+    });
+    await skopeoCopy(image!.source, `docker://${registry.host}/race/app:v1`);
+    const env = { ...process.env, BERTH_STATE_DIR: join(dir, 'state') };
+    const pull = () =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(BERTH, ['pull', `${registry.host}/race/app:v1`], { env, stdio: 'ignore' });
+        child.on('exit', resolve);
+      });
+    assert.deepEqual(await Promise.all([pull(), pull(), pull()]), [0, 0, 0]);
+    const blobs = await readdir(join(dir, 'state', 'content', 'blobs', 'sha256'));
+    assert.equal(blobs.length, 5);
+    assert.deepEqual(await readdir(join(dir, 'state', 'content', 'ingest')), []);
+    const list = JSON.parse(spawnSync(BERTH, ['images', '--json'], { env, encoding: 'utf8' }).stdout);
+    assert.equal(list.length, 1);
+  });
+});
