@@ -10,6 +10,7 @@ if [ -z "$pkg" ]; then
   pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
 fi
 work=$(mktemp -d)
+chmod 755 "$work" # apt-get download drops privileges to _apt
 trap 'rm -rf "$work"' EXIT
 echo "setup: unpacking guest kernel $pkg into $dir" >&2
 (cd "$work" && apt-get download -qq "$pkg" >/dev/null)

@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
+import { doctorCommand } from './doctor.ts';
 import { versionCommand } from './version.ts';
 
 /** Every `berth` verb, in the order `berth --help` lists them. */
-export const commands: Command[] = [versionCommand];
+export const commands: Command[] = [versionCommand, doctorCommand];
