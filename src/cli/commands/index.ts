@@ -1,6 +1,8 @@
 import type { Command } from '../command.ts';
 import { doctorCommand } from './doctor.ts';
+import { imageArchiveCommands } from './image-archive.ts';
+import { buildBaseCommand } from './image-base.ts';
 import { versionCommand } from './version.ts';
 
 /** Every `berth` verb, in the order `berth --help` lists them. */
-export const commands: Command[] = [versionCommand, doctorCommand];
+export const commands: Command[] = [versionCommand, doctorCommand, ...imageArchiveCommands, buildBaseCommand];
