@@ -66,9 +66,9 @@ export const saveCommand: Command = {
     }
     const { content, images } = archiveStores(ctx);
     const result = await saveImages({
-      images: ctx.positionals,
+      refs: ctx.positionals,
       content,
-      store: images,
+      images,
       format,
       output: file ?? process.stdout,
       onProgress: file ? archiveProgress(ctx, 'Saved') : undefined,

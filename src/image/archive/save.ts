@@ -12,10 +12,10 @@ import type { ArchiveProgress } from './load.ts';
 import { tarEnd, tarHeader, tarPadding } from './tar-write.ts';
 
 export interface SaveOptions {
-  /** Names or IDs of images in the store. */
-  images: string[];
+  /** Names or IDs of the images to save. */
+  refs: string[];
   content: ContentStore;
-  store: ImageStore;
+  images: ImageStore;
   format: ArchiveFormat;
   /** A file (tar formats) or directory (`oci-dir`) path, or a stream such as stdout (tar formats). */
   output: string | Writable;
@@ -31,8 +31,8 @@ export interface SaveResult {
 
 /** Writes images to a docker-save archive or an OCI layout (tar or directory). */
 export async function saveImages(options: SaveOptions): Promise<SaveResult> {
-  if (options.images.length === 0) throw new Error('saveImages needs at least one image');
-  const items = await resolveItems(options.images, options.store);
+  if (options.refs.length === 0) throw new Error('saveImages needs at least one image');
+  const items = await resolveItems(options.refs, options.images);
   const plan = await planLayout(items, { format: options.format, content: options.content });
   const bytes = plan.files.reduce((sum, f) => sum + ('bytes' in f ? f.bytes.length : f.size), 0);
   const result = {
