@@ -1,7 +1,8 @@
-// Images: content store, registry, manifests (img-registry) and layer unpacking (img-unpack).
+// Public surface of the image domain: content store, references, manifests, registry client,
+// image metadata, archives, base images and layer unpacking. Each part's index.ts lists its exports.
 
-// Content store, references, manifests, registry client, image metadata. Each part's own
-// index.ts lists its exports.
+export * from './archive/index.ts';
+export * from './base/index.ts';
 export * from './content/index.ts';
 export * from './manifest/index.ts';
 export * from './reference/index.ts';

@@ -1,5 +1,7 @@
 import type { Command, CommandContext } from '../command.ts';
 import { GLOBAL_OPTIONS } from '../command.ts';
+import { imageArchiveCommands } from './image-archive.ts';
+import { buildBaseCommand } from './image-base.ts';
 import { usage } from './image-context.ts';
 import {
   imageInspectCommand,
@@ -21,6 +23,8 @@ const SUBCOMMANDS: Command[] = [
   imagePruneCommand,
   imageLoginCommand,
   imageLogoutCommand,
+  ...imageArchiveCommands,
+  buildBaseCommand,
 ];
 
 function findSubcommand(name: string | undefined): Command {
@@ -35,8 +39,10 @@ function findSubcommand(name: string | undefined): Command {
 /** `berth image <sub>`: one command whose flags are the union of its subcommands', checked per subcommand. */
 export const imageCommand: Command = {
   name: 'image',
-  summary: 'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout',
-  usage: 'image <pull|push|ls|rm|inspect|tag|prune|login|logout> [options] [args]',
+  summary:
+    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base',
+  usage:
+    'image <pull|push|ls|rm|inspect|tag|prune|login|logout|save|load|import|build-base> [options] [args]',
   description: SUBCOMMANDS.map((c) => `  ${c.name.padEnd(9)}${c.summary}\n           berth ${c.usage}`).join(
     '\n',
   ),
@@ -61,4 +67,6 @@ export const imageShortCommands: Command[] = [
   imageTagCommand,
   imageLoginCommand,
   imageLogoutCommand,
+  ...imageArchiveCommands,
+  buildBaseCommand,
 ];

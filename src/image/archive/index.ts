@@ -1,0 +1,16 @@
+export type { RuntimeConfig } from './changes.ts';
+export { applyChanges } from './changes.ts';
+export { decompressed, detectCompression } from './compression.ts';
+export type { ImportOptions } from './import.ts';
+export { importRootfs } from './import.ts';
+export type { ArchiveFormat } from './layout-plan.ts';
+export type { ArchiveProgress, LoadOptions, LoadResult } from './load.ts';
+export { loadImages } from './load.ts';
+export type { SaveOptions, SaveResult } from './save.ts';
+export { saveImages } from './save.ts';
+export type { LayerBlob, SingleLayerImage } from './single-layer.ts';
+export { createSingleLayerImage, writeGzipLayer } from './single-layer.ts';
+export type { TarMember, TarReadLimits } from './tar-read.ts';
+export { readTar } from './tar-read.ts';
+export type { TarEntryHeader, TarEntryType } from './tar-write.ts';
+export { tarEnd, tarHeader, tarPadding } from './tar-write.ts';
