@@ -20,6 +20,10 @@ const VERBS: Record<string, () => Promise<{ verb: Verb }>> = {
   exec: () => import('./verbs/exec.ts'),
   features: () => import('./verbs/features.ts'),
   spec: () => import('./verbs/spec.ts'),
+  pause: () => import('./verbs/pause.ts'),
+  resume: () => import('./verbs/resume.ts'),
+  update: () => import('./verbs/update.ts'),
+  events: () => import('./verbs/events.ts'),
 };
 
 const GLOBAL_FLAGS: Record<string, 'string' | 'boolean'> = {

@@ -1,5 +1,6 @@
 import type { ContainerRecord } from '../state/index.ts';
 import { containerStatus, isInitAlive, type StateStore } from '../state/index.ts';
+import { recordCgroup, removeCgroup } from './cgroup.ts';
 import { specState } from './create.ts';
 import { runHooks } from './hooks.ts';
 import { wrongState } from './wrong-state.ts';
@@ -15,21 +16,35 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
   return destroy(store, record);
 }
 
-/** Releases what the container holds and runs poststop hooks; failures there are warnings. */
+/**
+ * Releases what the container holds: every process left in its cgroup is killed and the cgroup
+ * removed, poststop hooks run (their failures are warnings), the state goes. A cgroup that cannot
+ * be removed is reported after the state is gone, as runc does.
+ */
 export async function destroy(store: StateStore, record: ContainerRecord): Promise<string[]> {
   const warnings: string[] = [];
+  let cgroupError: unknown;
+  try {
+    await removeCgroup(await recordCgroup(record, (w) => warnings.push(w)));
+  } catch (err) {
+    cgroupError = err;
+  }
   try {
     await runHooks('poststop', record.spec.hooks?.poststop, specState(record, 'stopped'));
   } catch (err) {
     warnings.push((err as Error).message);
   }
   store.remove(record.id);
+  if (cgroupError !== undefined) throw cgroupError;
   return warnings;
 }
 
 async function killAndWait(record: ContainerRecord): Promise<void> {
   try {
     process.kill(record.pid, 'SIGKILL');
+  } catch {}
+  try {
+    await (await recordCgroup(record)).killAll(9);
   } catch {}
   for (let i = 0; i < 5000 && isInitAlive(record); i++) await new Promise((r) => setTimeout(r, 1));
 }

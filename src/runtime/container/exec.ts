@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { buildExecPlan, encodePlan } from '../plan/index.ts';
 import type { Process } from '../spec/index.ts';
 import { containerStatus, type StateStore, writeFileAtomic } from '../state/index.ts';
+import { recordCgroup } from './cgroup.ts';
 import { compileSeccompOf, signalQuietly, specState } from './create.ts';
 import { startLauncher } from './launcher.ts';
 import { waitForExit } from './run.ts';
@@ -50,6 +51,8 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     if (first.type === 'error') throw first.error;
     if (first.type !== 'pid') throw new Error(`exec: unexpected ${first.type} from the native helper`);
     pid = first.pid;
+    // The process joins the container's cgroups (and so its limits) before it runs anything.
+    await (await recordCgroup(record)).addProcess(pid);
     launcher.send(['go', JSON.stringify(specState(record, 'running'))]);
     const ready = await launcher.next();
     if (ready.type === 'error') throw ready.error;

@@ -29,6 +29,8 @@ export interface ContainerPlanOptions {
   seccomp?: SeccompProgram;
   /** The container's cgroup, relative to each hierarchy root. */
   cgroupsPath: string;
+  /** The container's cgroup directories (absolute), bound into a `cgroup` mount; derived from cgroupsPath when absent. */
+  cgroupDirs?: readonly string[];
   /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   lastCap: number;
   /** Variables added to process.env (LISTEN_FDS passing). */
@@ -95,7 +97,7 @@ function rootfsSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
   const ctx: MountContext = {
     bundle: o.bundle,
     userns: ns.newUser,
-    cgroup: { cgroupsPath: o.cgroupsPath, cgroupns: ns.newCgroup },
+    cgroup: { cgroupsPath: o.cgroupsPath, cgroupDirs: o.cgroupDirs, cgroupns: ns.newCgroup },
   };
   const propagation = rootfsPropagation(o.spec.linux?.rootfsPropagation);
   const steps: Step[] = [
