@@ -111,15 +111,16 @@ function rootfsSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
   return steps;
 }
 
-/** After pivot_root: masked and read-only paths, sysctls, the read-only root. */
+/** After pivot_root: sysctls, read-only and masked paths, the read-only root. */
 function finishRootfsSteps(spec: Spec): Step[] {
   const linux = spec.linux;
   const steps: Step[] = [];
-  for (const path of linux?.maskedPaths ?? []) steps.push({ op: 'maskPath', args: [path] });
-  for (const path of linux?.readonlyPaths ?? []) steps.push({ op: 'readonlyPath', args: [path] });
+  // runc's order: sysctls are written while /proc/sys is still writable, then it is made read-only.
   for (const [key, value] of Object.entries(linux?.sysctl ?? {})) {
     steps.push({ op: 'writeFile', args: [`/proc/sys/${key.replaceAll('.', '/')}`, value] });
   }
+  for (const path of linux?.readonlyPaths ?? []) steps.push({ op: 'readonlyPath', args: [path] });
+  for (const path of linux?.maskedPaths ?? []) steps.push({ op: 'maskPath', args: [path] });
   if (spec.root?.readonly) {
     steps.push({ op: 'mount', args: ['', '/', '', MS.bind | MS.remount | MS.rdonly, '', NO_ROOT] });
   }
