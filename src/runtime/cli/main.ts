@@ -63,9 +63,10 @@ export async function runtimeMain(argv: readonly string[]): Promise<number> {
       argv: verbArgs,
       store: new StateStore(global.root),
       stdout: (text) => process.stdout.write(text),
+      // As runc: with --log, warnings go only there (a caller's stderr may be the container's).
       warn: (message) => {
-        writeLog(global, 'warning', message);
-        process.stderr.write(`berth-runtime: warning: ${message}\n`);
+        if (global.log) writeLog(global, 'warning', message);
+        else process.stderr.write(`berth-runtime: warning: ${message}\n`);
       },
     });
   } catch (err) {

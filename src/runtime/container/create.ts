@@ -16,6 +16,7 @@ import { runHooks } from './hooks.ts';
 import { type Launcher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
+import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
 
 export interface CreateOptions {
   store: StateStore;
@@ -45,6 +46,7 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
   const bundle = resolve(o.bundle);
   const spec = loadBundleSpec(bundle);
   const rootfs = resolveRootfs(spec, bundle);
+  reportUnsupported(unsupportedSettings(spec), o.warn);
   const reverter = new Reverter();
   o.store.claim(id);
   reverter.add(() => o.store.remove(id));

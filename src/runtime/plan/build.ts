@@ -71,6 +71,11 @@ function launcherSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
 function initSteps(o: ContainerPlanOptions, process: Process, ns: NamespacePlan): Step[] {
   const { spec } = o;
   const steps: Step[] = [{ op: 'waitGo', args: [] }];
+  // In a user namespace the cloned child still has the host's ids, which the namespace does not
+  // map: become its root first (runc's nsexec does the same), or files it creates get EOVERFLOW.
+  if (spec.linux?.namespaces?.some((n) => n.type === 'user')) {
+    steps.push({ op: 'setgroups', args: [[]] }, { op: 'setgid', args: [0] }, { op: 'setuid', args: [0] });
+  }
   if (ns.newCgroup) steps.push({ op: 'unshare', args: [0x02000000] });
   steps.push({ op: 'setsid', args: [] });
   if (!o.noNewKeyring) steps.push({ op: 'joinKeyring', args: [o.containerId] });
@@ -87,7 +92,10 @@ function initSteps(o: ContainerPlanOptions, process: Process, ns: NamespacePlan)
   );
   if (process.terminal) {
     const size = process.consoleSize;
-    steps.push({ op: 'console', args: [Slot.consoleSocket, size?.height ?? 0, size?.width ?? 0] });
+    steps.push({
+      op: 'console',
+      args: [Slot.consoleSocket, size?.height ?? 0, size?.width ?? 0, '/dev/console'],
+    });
   }
   steps.push(...finishRootfsSteps(spec), ...processSteps(o, process));
   return steps;
