@@ -1,3 +1,4 @@
+import { BerthError } from '../../core/index.ts';
 import type { ContainerRecord } from '../state/index.ts';
 import { containerStatus, isInitAlive, type StateStore } from '../state/index.ts';
 import { recordCgroup, removeCgroup } from './cgroup.ts';
@@ -7,7 +8,16 @@ import { wrongState } from './wrong-state.ts';
 
 /** `delete`: removes a stopped (or created) container; `force` kills a running one first. Returns warnings. */
 export async function deleteContainer(store: StateStore, id: string, force = false): Promise<string[]> {
-  const record = store.load(id);
+  let record: ContainerRecord;
+  try {
+    record = store.load(id);
+  } catch (err) {
+    if (!(err instanceof BerthError) || err.code !== 'ERR_RUNTIME_CONTAINER_NOT_FOUND') throw err;
+    // As runc: a directory without state (an aborted create) goes; with --force, absence is success.
+    store.remove(id);
+    if (force) return [];
+    throw err;
+  }
   const status = containerStatus(record, store.fifoPath(id));
   if ((status === 'running' || status === 'paused') && !force) {
     throw wrongState('delete', id, status, `stop it first or use 'berth-runtime delete --force ${id}'`);
