@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -139,4 +140,13 @@ export function processesMatching(needle: string): number[] {
     } catch {}
   }
   return pids;
+}
+
+/** Directories named `path` (a cgroup path like /berth/ID) in any mounted cgroup hierarchy. */
+export function cgroupsLeft(path: string): string[] {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => / - cgroup2? /.test(line))
+    .map((line) => line.split(' ')[4] ?? '');
+  return mounts.map((m) => join(m, path)).filter((dir) => existsSync(dir));
 }
