@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 import { type PeerDaemon, startPeerDaemon } from './daemon.ts';
 import type { CommandOutput } from './docker.ts';
 
@@ -44,6 +45,10 @@ export async function startContainerd(): Promise<Containerd> {
   const base = ['ctr', '--address', address(daemon.dir), '--namespace', NAMESPACE];
   return {
     ...daemon,
+    stop: async () => {
+      await daemon.stop();
+      removeEmptyCgroups(NAMESPACE);
+    },
     ctr: (args, options) => ctrClient(address(daemon.dir), args, options),
     ctrInTerminal: (args) =>
       capture('script', ['-qec', [...base, ...args].map(shellQuote).join(' '), '/dev/null']),

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 import { type PeerDaemon, startPeerDaemon } from './daemon.ts';
 
 const run = promisify(execFile);
@@ -39,7 +40,14 @@ export async function startDockerd(runtimes: Record<string, string>): Promise<Do
     ],
     ready: async (dir) => (await dockerClient(socket(dir), ['version'])).code === 0,
   });
-  return { ...daemon, docker: (args, options) => dockerClient(socket(daemon.dir), args, options) };
+  return {
+    ...daemon,
+    stop: async () => {
+      await daemon.stop();
+      removeEmptyCgroups('docker');
+    },
+    docker: (args, options) => dockerClient(socket(daemon.dir), args, options),
+  };
 }
 
 async function dockerClient(

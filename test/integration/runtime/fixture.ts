@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/runtime/spec/index.ts';
 import { defaultSpec } from '../../../src/runtime/spec/index.ts';
+import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 
 /** A config.json with the parts tests change present. */
 export type BundleSpec = Spec & {
@@ -58,6 +59,7 @@ export function createFixture(): RuntimeFixture {
       // Any container a failed test left behind is killed first, so its mounts go with it.
       for (const id of safeReaddir(root)) runtime(root, 'delete', '--force', id);
       rmSync(dir, { recursive: true, force: true });
+      removeEmptyCgroups('berth');
     },
   };
 }
