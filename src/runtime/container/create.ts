@@ -11,7 +11,7 @@ import {
   writeFileAtomic,
 } from '../state/index.ts';
 import { runHooks } from './hooks.ts';
-import { type Launcher, startLauncher } from './launcher.ts';
+import { type Launcher, type StartLauncher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
 
@@ -28,6 +28,10 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** The launcher stays as monitor and reports the exit (foreground `run`). */
   monitor?: boolean;
+  /** Fds the caller got from its service manager (`LISTEN_FDS`); this process's env by default. */
+  listenFds?: number;
+  /** Who executes the plan: the native helper by default, the caller's front-end in the planner. */
+  launch?: StartLauncher;
 }
 
 export interface CreatedContainer {
@@ -75,7 +79,7 @@ function launch(
   reverter: Reverter,
   seccomp?: SeccompProgram,
 ): Launcher {
-  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  const listenFds = o.listenFds ?? (Number(process.env.LISTEN_FDS ?? 0) || 0);
   const plan = buildContainerPlan({
     spec: record.spec,
     bundle: record.bundle,
@@ -91,7 +95,11 @@ function launch(
     extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
     seccomp,
   });
-  const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0));
+  const launcher = (o.launch ?? startLauncher)({
+    plan: encodePlan(plan),
+    passFds: listenFds + (o.preserveFds ?? 0),
+    container: { root: o.store.root, id: record.id },
+  });
   reverter.add(() => launcher.close());
   return launcher;
 }
