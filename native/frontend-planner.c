@@ -71,6 +71,8 @@ __attribute__((noreturn)) static void exec_planner(const struct frontend *f, int
   int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || dup2(lock, 3) < 0)
     _exit(127);
+  /* dup2 onto the same number keeps O_CLOEXEC: clear it, or exec would drop the lock. */
+  fcntl(3, F_SETFD, 0);
   close_range(4, ~0U, 0);
   snprintf(socket_env, sizeof(socket_env), "BERTH_RUNTIME_PLANNER_SOCKET=%s", f->socket);
   const char *idle = getenv("BERTH_RUNTIME_PLANNER_IDLE");

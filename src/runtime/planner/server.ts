@@ -1,6 +1,6 @@
 // The planner: a resident process that runs berth-runtime's verbs for the front-end
 // (native/frontend.c), so a call does not pay for Node's start-up. docs/design/runtime-planner.md.
-import { chmodSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { runtimeMain } from '../cli/main.ts';
 import type { RuntimeIo } from '../cli/verb.ts';
@@ -61,7 +61,7 @@ export function startPlanner(o: PlannerOptions): Planner {
       o.freshness.close();
       // Only our own socket: a successor may already listen on the same path.
       if (statSync(o.socket, { throwIfNoEntry: false })?.ino === inode) rmSync(o.socket, { force: true });
-      rmSync(`${o.socket}.pid`, { force: true });
+      if (readPid(`${o.socket}.pid`) === process.pid) rmSync(`${o.socket}.pid`, { force: true });
       closeSync(o.lockFd);
       if (active === 0) done();
     },
@@ -69,6 +69,14 @@ export function startPlanner(o: PlannerOptions): Planner {
   writeFileSync(`${o.socket}.pid`, `${process.pid}\n`);
   armIdle();
   return planner;
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function listen(server: Server, socket: string): number {

@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   writeFileSync,
 } from 'node:fs';
@@ -113,6 +114,19 @@ async function until(what: string, ready: () => boolean): Promise<void> {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** Planner processes started for `socket` (found by the socket in their environment). */
+function plannersServing(socket: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`BERTH_RUNTIME_PLANNER_SOCKET=${socket}\0`))
+        pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -140,6 +154,16 @@ describe('berth-runtime planner', () => {
     assert.deepEqual([second.status, second.stdout, second.stderr], [3, 'hello\n', '']);
     assert.equal(plannerPid(dir), pid, 'the same planner served the call');
     assert.deepEqual(list(dir), []);
+  });
+
+  it('starts exactly one planner when many calls find none', async (t) => {
+    const dir = plannerDir(t);
+    const calls = Array.from({ length: 6 }, () => callAsync(dir, 'auto', ['--version']));
+    for (const r of await Promise.all(calls)) assert.equal(r.status, 0);
+    await until('the planner to listen', () => existsSync(join(dir, 'planner.sock')));
+    for (const r of await Promise.all(Array.from({ length: 6 }, () => callAsync(dir, 'auto', ['--version']))))
+      assert.equal(r.status, 0);
+    assert.deepEqual(plannersServing(join(dir, 'planner.sock')), [plannerPid(dir)]);
   });
 
   it('answers verbs itself with the same output and errors as the CLI', (t) => {
