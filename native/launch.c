@@ -156,6 +156,8 @@ static int do_wait_go(struct launch *l, const struct plan_step *s) {
   if (len < 0) return step_fail(l, "recv", NULL);
   if (len < 2 || strncmp(msg, "go", 3) != 0) return step_fail_detail(l, "recv", NULL, "expected go message");
   l->state_json = len > 3 ? msg + 3 : (char *)"";
+  if (l->after_go_fd >= 0) close(l->after_go_fd);
+  l->after_go_fd = -1;
   return 0;
 }
 
@@ -229,10 +231,22 @@ static const step_fn HANDLERS[OP_MAX] = {
     [OP_CLOSE] = do_close,
 };
 
-/* Waits for the child and reports how it ended; the caller forwards signals to it. */
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig) {
+  if (forward_to > 0) kill(forward_to, sig);
+}
+
+/* Waits for the child and reports how it ended; the caller (or, with forward_signals, this
+ * process) passes termination signals on to it. */
 static int monitor_child(struct launch *l) {
   int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) signal(sigs[i], SIG_IGN);
+  struct sigaction sa = {.sa_handler = forward_signal};
+  forward_to = l->child;
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+    if (l->forward_signals) sigaction(sigs[i], &sa, NULL);
+    else signal(sigs[i], SIG_IGN);
+  }
   int status;
   while (waitpid(l->child, &status, 0) < 0)
     if (errno != EINTR) return 1;
@@ -257,6 +271,10 @@ static int do_clone(struct launch *l, const struct plan_step *s, int *monitor) {
   *monitor = (int)mon;
   long pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
   if (pid < 0) return step_fail(l, "clone", NULL);
+  if (pid > 0 && l->after_go_fd >= 0) {
+    close(l->after_go_fd);
+    l->after_go_fd = -1;
+  }
   l->child = (pid_t)pid;
   return pid > 0;
 }
@@ -291,20 +309,34 @@ static int run_steps(struct launch *l) {
   return 1;
 }
 
-int launch_main(int chan) {
-  struct launch l = {.chan = chan};
+int launch_execute(char *buf, size_t len, const struct launch_opts *o, pid_t *child) {
+  struct launch l = {.chan = o->chan, .after_go_fd = o->after_go_fd, .forward_signals = o->forward_signals};
   for (int i = 0; i < PLAN_SLOTS; i++) l.slots[i] = -1;
-  fcntl(chan, F_SETFD, FD_CLOEXEC);
+  *child = 0;
+  fcntl(o->chan, F_SETFD, FD_CLOEXEC);
+  const char *why;
+  int rc;
+  if (plan_parse(buf, len, &l.plan, &why) < 0) {
+    fprintf(stderr, "berth-native: invalid launch plan: %s\n", why);
+    rc = 1;
+  } else {
+    rc = run_steps(&l);
+  }
+  if (l.after_go_fd >= 0) close(l.after_go_fd);
+  for (int i = 0; i < PLAN_SLOTS; i++)
+    if (l.slots[i] >= 0) close(l.slots[i]);
+  *child = l.child;
+  return rc;
+}
+
+int launch_main(int chan) {
   char *buf;
   long len = channel_recv(chan, &buf);
   if (len < 0) {
     fprintf(stderr, "berth-native: reading the launch plan: %s\n", strerror(errno));
     return 1;
   }
-  const char *why;
-  if (plan_parse(buf, (size_t)len, &l.plan, &why) < 0) {
-    fprintf(stderr, "berth-native: invalid launch plan: %s\n", why);
-    return 1;
-  }
-  return run_steps(&l);
+  struct launch_opts o = {.chan = chan, .after_go_fd = -1};
+  pid_t child;
+  return launch_execute(buf, (size_t)len, &o, &child);
 }

@@ -18,6 +18,16 @@ struct launch {
   const char *path;
   char detail[512];
   int err;
+  int after_go_fd;         /* closed in the child once "go" arrived and in the parent after clone */
+  int forward_signals;     /* the monitor passes termination signals on to the child */
+};
+
+/* How an embedding front-end runs a plan (native/frontend.c); berth-native uses the defaults. */
+struct launch_opts {
+  int chan;
+  /* Write end of a pipe whose EOF tells the front-end init no longer reads the channel; or -1. */
+  int after_go_fd;
+  int forward_signals;
 };
 
 typedef int (*step_fn)(struct launch *l, const struct plan_step *s);
@@ -33,6 +43,9 @@ int step_bad_args(struct launch *l);
 int slot_fd(struct launch *l, int64_t slot);
 
 int launch_main(int chan);
+/* Runs the plan in `buf` in this process; returns the exit code a launcher would exit with and
+ * stores the cloned child's pid (0 if none) in `child`. */
+int launch_execute(char *buf, size_t len, const struct launch_opts *o, pid_t *child);
 
 /* mount.c */
 int do_mount(struct launch *l, const struct plan_step *s);

@@ -1,8 +1,9 @@
+import { resolve } from 'node:path';
 import { asBerthError, BerthError } from '../../core/index.ts';
 import { StateStore } from '../state/store.ts';
 import { normalizeFlags } from './args.ts';
 import { writeLog } from './log.ts';
-import type { GlobalOptions, Verb } from './verb.ts';
+import type { GlobalOptions, RuntimeIo, Verb } from './verb.ts';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.2.0';
@@ -38,49 +39,68 @@ const GLOBAL_FLAGS: Record<string, 'string' | 'boolean'> = {
   version: 'boolean',
 };
 
+/** This process's own environment, directory and stdio: the CLI's default. */
+function processIo(): RuntimeIo {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}
+
 /** Runs `berth-runtime` (runc's command-line contract) and returns the exit code. */
-export async function runtimeMain(argv: readonly string[]): Promise<number> {
+export async function runtimeMain(argv: readonly string[], io: RuntimeIo = processIo()): Promise<number> {
   const global: GlobalOptions = {
-    root: process.env.BERTH_RUNTIME_ROOT ?? '/run/berth-runtime',
+    root: io.env.BERTH_RUNTIME_ROOT ?? '/run/berth-runtime',
     logFormat: 'text',
     debug: false,
     systemdCgroup: false,
   };
   try {
     const rest = parseGlobal(argv, global);
+    if (rest === 'version') {
+      io.stdout(`berth-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      return 0;
+    }
+    global.root = resolve(io.cwd, global.root);
+    if (global.log) global.log = resolve(io.cwd, global.log);
     const [name, ...verbArgs] = rest;
     if (rest.length === 0 || name === 'help')
-      return printHelp(global, rest.length === 0 && !argv.includes('--help') && !argv.includes('-h'));
+      return printHelp(io, rest.length === 0 && !argv.includes('--help') && !argv.includes('-h'));
     const load = VERBS[name ?? ''];
     if (!load) throw usageError(`unknown command '${name}'`);
     const { verb } = await load();
     if (verbArgs.includes('--help') || verbArgs.includes('-h')) {
-      process.stdout.write(`Usage: berth-runtime ${verb.usage}\n\n${verb.summary}\n`);
+      io.stdout(`Usage: berth-runtime ${verb.usage}\n\n${verb.summary}\n`);
       return 0;
     }
     return await verb.run({
       global,
       argv: verbArgs,
       store: new StateStore(global.root),
-      stdout: (text) => process.stdout.write(text),
+      cwd: io.cwd,
+      env: io.env,
+      launch: io.launch,
+      stdout: io.stdout,
       // As runc: with --log, warnings go only there (a caller's stderr may be the container's).
       warn: (message) => {
         if (global.log) writeLog(global, 'warning', message);
-        else process.stderr.write(`berth-runtime: warning: ${message}\n`);
+        else io.stderr(`berth-runtime: warning: ${message}\n`);
       },
     });
   } catch (err) {
-    return reportError(global, err);
+    return reportError(global, io, err);
   }
 }
 
-function parseGlobal(argv: readonly string[], global: GlobalOptions): string[] {
+function parseGlobal(argv: readonly string[], global: GlobalOptions): string[] | 'version' {
   const args = normalizeFlags(argv, GLOBAL_FLAGS as never);
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (!arg.startsWith('-')) break;
-    if (arg === '-v' || arg === '--version') return printVersion();
+    if (arg === '-v' || arg === '--version') return 'version';
     if (arg === '-h' || arg === '--help') return [];
     const [flag = '', inline] = arg.replace(/^--/, '').split(/=(.*)/s, 2);
     const type = GLOBAL_FLAGS[flag];
@@ -103,12 +123,7 @@ function applyGlobal(global: GlobalOptions, flag: string, value: string): void {
   else if (flag === 'systemd-cgroup') global.systemdCgroup = value !== 'false';
 }
 
-function printVersion(): never {
-  process.stdout.write(`berth-runtime version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
-  process.exit(0);
-}
-
-function printHelp(global: GlobalOptions, asError: boolean): number {
+function printHelp(io: RuntimeIo, asError: boolean): number {
   const text = [
     'Usage: berth-runtime [global options] <command> [options] <container-id>',
     '',
@@ -119,8 +134,7 @@ function printHelp(global: GlobalOptions, asError: boolean): number {
     '  --debug, --systemd-cgroup, --rootless, --version',
     '',
   ].join('\n');
-  (asError ? process.stderr : process.stdout).write(text);
-  void global;
+  (asError ? io.stderr : io.stdout)(text);
   return asError ? 1 : 0;
 }
 
@@ -133,12 +147,12 @@ function usageError(message: string): BerthError {
   });
 }
 
-function reportError(global: GlobalOptions, err: unknown): number {
+function reportError(global: GlobalOptions, io: RuntimeIo, err: unknown): number {
   const error = asBerthError(err);
   writeLog(global, 'error', error.message);
   const lines = [`berth-runtime: ${error.message}`];
   if (error.hint) lines.push(`hint: ${error.hint}`);
   if (global.debug) lines.push(`code: ${error.code}`, (err as Error)?.stack ?? '');
-  process.stderr.write(`${lines.join('\n')}\n`);
+  io.stderr(`${lines.join('\n')}\n`);
   return 1;
 }

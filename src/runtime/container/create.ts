@@ -13,7 +13,7 @@ import {
 } from '../state/index.ts';
 import { cgroupManagerFor, createResources, removeCgroup, type Warn } from './cgroup.ts';
 import { runHooks } from './hooks.ts';
-import { type Launcher, startLauncher } from './launcher.ts';
+import { type Launcher, type StartLauncher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
 import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
@@ -33,6 +33,10 @@ export interface CreateOptions {
   monitor?: boolean;
   /** Where warnings go (unsupported settings, cgroup knobs without a v2 equivalent); stderr when absent. */
   warn?: Warn;
+  /** Fds the caller got from its service manager (`LISTEN_FDS`); this process's env by default. */
+  listenFds?: number;
+  /** Who executes the plan: the native helper by default, the caller's front-end in the planner. */
+  launch?: StartLauncher;
 }
 
 export interface CreatedContainer {
@@ -95,7 +99,7 @@ function launch(
   reverter: Reverter,
   seccomp?: SeccompProgram,
 ): Launcher {
-  const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+  const listenFds = o.listenFds ?? (Number(process.env.LISTEN_FDS ?? 0) || 0);
   const plan = buildContainerPlan({
     spec: record.spec,
     bundle: record.bundle,
@@ -112,7 +116,11 @@ function launch(
     extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
     seccomp,
   });
-  const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0));
+  const launcher = (o.launch ?? startLauncher)({
+    plan: encodePlan(plan),
+    passFds: listenFds + (o.preserveFds ?? 0),
+    container: { root: o.store.root, id: record.id },
+  });
   reverter.add(() => launcher.close());
   return launcher;
 }

@@ -5,7 +5,7 @@ import type { Process } from '../spec/index.ts';
 import { containerStatus, type StateStore, writeFileAtomic } from '../state/index.ts';
 import { recordCgroup, type Warn } from './cgroup.ts';
 import { compileSeccompOf, signalQuietly, specState } from './create.ts';
-import { startLauncher } from './launcher.ts';
+import { type StartLauncher, startLauncher } from './launcher.ts';
 import { waitForExit } from './run.ts';
 import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
 import { wrongState } from './wrong-state.ts';
@@ -21,17 +21,9 @@ export interface ExecOptions {
   preserveFds?: number;
   /** Where warnings go (unsupported security labels); stderr when absent. */
   warn?: Warn;
+  /** Who executes the plan: the native helper by default, the caller's front-end in the planner. */
+  launch?: StartLauncher;
 }
-
-const FORWARDED: NodeJS.Signals[] = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGWINCH',
-];
 
 /** `exec`: starts another process in a running container's namespaces; returns its exit status. */
 export async function execProcess(o: ExecOptions): Promise<number> {
@@ -48,7 +40,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     seccomp: await compileSeccompOf(record.spec),
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
   });
-  const launcher = startLauncher(encodePlan(plan), o.preserveFds ?? 0);
+  const launcher = (o.launch ?? startLauncher)({ plan: encodePlan(plan), passFds: o.preserveFds ?? 0 });
   let pid = 0;
   try {
     const first = await launcher.next();
@@ -70,12 +62,11 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     launcher.close();
     return 0;
   }
-  const forward = (signal: NodeJS.Signals) => signalQuietly(pid, signal);
-  for (const signal of FORWARDED) process.on(signal, forward);
+  const stopForwarding = launcher.forwardSignals(pid);
   try {
     return await waitForExit(launcher);
   } finally {
-    for (const signal of FORWARDED) process.off(signal, forward);
+    stopForwarding();
     launcher.close();
   }
 }

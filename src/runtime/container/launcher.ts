@@ -15,11 +15,37 @@ export type LauncherMessage =
 
 /** The native helper running a launch plan, and the channel to it. */
 export interface Launcher {
-  process: ChildProcess;
+  /** The helper process when this process spawned it (absent when a front-end runs the plan). */
+  process?: ChildProcess;
   next(): Promise<LauncherMessage>;
   send(fields: string[]): void;
   close(): void;
+  /** Forwards the caller's termination signals to `pid` until the returned function is called. */
+  forwardSignals(pid: number): () => void;
 }
+
+/** What a launch needs besides the plan: fds from 3 to pass through, and the container it is for. */
+export interface LaunchRequest {
+  plan: Buffer;
+  /** How many fds from 3 the container inherits (LISTEN_FDS + --preserve-fds). */
+  passFds: number;
+  /** `--root` and id of the container being created, for clean-up if the caller goes away. */
+  container?: { root: string; id: string };
+}
+
+/** Starts executing a launch plan: the native helper by default, a front-end in the planner. */
+export type StartLauncher = (request: LaunchRequest) => Launcher;
+
+/** Signals a foreground container's monitor passes on to it (runc's list). */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
 
 const DEFAULT_NATIVE = fileURLToPath(new URL('../../../native/build/berth-native', import.meta.url));
 
@@ -35,7 +61,8 @@ export function nativeHelperPath(): string {
   });
 }
 
-function frame(fields: (string | Buffer)[]): Buffer {
+/** One frame of native/channel.h: `u32:len` then the fields joined by NUL. */
+export function frame(fields: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [];
   fields.forEach((f, i) => {
     if (i > 0) parts.push(Buffer.from([0]));
@@ -47,23 +74,37 @@ function frame(fields: (string | Buffer)[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** Starts the helper with `plan`; the caller's stdio (and `preserveFds` fds from 3) pass through. */
-export function startLauncher(plan: Buffer, preserveFds = 0): Launcher {
-  const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
-  const channelFd = 3 + preserveFds;
+/** Starts the helper with the plan; the caller's stdio (and `passFds` fds from 3) pass through. */
+export function startLauncher(request: LaunchRequest): Launcher {
+  const extra = Array.from({ length: request.passFds }, (_, i) => 3 + i);
+  const channelFd = 3 + request.passFds;
   const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...extra, 'pipe'];
   const child = spawn(nativeHelperPath(), ['launch', String(channelFd)], { stdio });
   const channel = child.stdio[channelFd] as Socket;
   const reader = new FrameReader(channel);
-  channel.write(frameRaw(plan));
+  channel.write(frameRaw(request.plan));
   return {
     process: child,
-    next: () => reader.next(),
+    next: async () => launcherMessage(await reader.next()),
     send: (fields) => channel.write(frame(fields)),
     close: () => {
       channel.destroy();
       child.unref();
     },
+    forwardSignals: forwardProcessSignals,
+  };
+}
+
+/** Passes this process's termination signals on to `pid` (the monitor is this process). */
+export function forwardProcessSignals(pid: number): () => void {
+  const forward = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(pid, signal);
+    } catch {}
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  return () => {
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   };
 }
 
@@ -73,10 +114,11 @@ function frameRaw(body: Buffer): Buffer {
   return Buffer.concat([head, body]);
 }
 
-class FrameReader {
+/** Reads frames off a stream socket; `next()` resolves to each frame's fields, or null at the end. */
+export class FrameReader {
   #buffer = Buffer.alloc(0);
-  #queue: LauncherMessage[] = [];
-  #waiters: ((m: LauncherMessage) => void)[] = [];
+  #queue: (Buffer[] | null)[] = [];
+  #waiters: ((m: Buffer[] | null) => void)[] = [];
   #ended = false;
 
   constructor(socket: Socket) {
@@ -87,21 +129,20 @@ class FrameReader {
     const end = () => {
       if (this.#ended) return;
       this.#ended = true;
-      this.#push({ type: 'eof' });
+      this.#push(null);
     };
     socket.on('end', end);
     socket.on('close', end);
     socket.on('error', end);
   }
 
-  next(): Promise<LauncherMessage> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.#ended) return Promise.resolve({ type: 'eof' });
+  next(): Promise<Buffer[] | null> {
+    if (this.#queue.length > 0) return Promise.resolve(this.#queue.shift() ?? null);
+    if (this.#ended) return Promise.resolve(null);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  #push(message: LauncherMessage): void {
+  #push(message: Buffer[] | null): void {
     const waiter = this.#waiters.shift();
     if (waiter) waiter(message);
     else this.#queue.push(message);
@@ -111,17 +152,28 @@ class FrameReader {
     while (this.#buffer.length >= 4) {
       const len = this.#buffer.readUInt32LE(0);
       if (this.#buffer.length < 4 + len) return;
-      const fields = this.#buffer
-        .subarray(4, 4 + len)
-        .toString('utf8')
-        .split('\0');
+      const body = this.#buffer.subarray(4, 4 + len);
       this.#buffer = this.#buffer.subarray(4 + len);
-      this.#push(parseMessage(fields));
+      this.#push(splitFields(body));
     }
   }
 }
 
-function parseMessage(fields: string[]): LauncherMessage {
+function splitFields(body: Buffer): Buffer[] {
+  const fields: Buffer[] = [];
+  let start = 0;
+  for (let at = body.indexOf(0); at >= 0; at = body.indexOf(0, start)) {
+    fields.push(body.subarray(start, at));
+    start = at + 1;
+  }
+  fields.push(body.subarray(start));
+  return fields;
+}
+
+/** The helper's message in a frame (null: the channel ended). */
+export function launcherMessage(frame: Buffer[] | null): LauncherMessage {
+  if (frame === null) return { type: 'eof' };
+  const fields = frame.map((f) => f.toString('utf8'));
   const [type = '', a = ''] = fields;
   switch (type) {
     case 'pid':

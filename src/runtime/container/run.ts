@@ -9,16 +9,6 @@ export interface RunOptions extends Omit<CreateOptions, 'monitor'> {
   detach?: boolean;
 }
 
-const FORWARDED: NodeJS.Signals[] = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGWINCH',
-];
-
 /** `run`: create and start; in the foreground, forward signals, wait, delete, and return the exit status. */
 export async function runContainer(o: RunOptions): Promise<number> {
   const { record, launcher } = await createContainer({ ...o, monitor: !o.detach });
@@ -35,12 +25,11 @@ export async function runContainer(o: RunOptions): Promise<number> {
     launcher.close();
     return 0;
   }
-  const forward = (signal: NodeJS.Signals) => signalQuietly(record.pid, signal);
-  for (const signal of FORWARDED) process.on(signal, forward);
+  const stopForwarding = launcher.forwardSignals(record.pid);
   try {
     return await waitForExit(launcher);
   } finally {
-    for (const signal of FORWARDED) process.off(signal, forward);
+    stopForwarding();
     launcher.close();
     await destroy(o.store, record);
   }

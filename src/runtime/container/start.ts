@@ -35,7 +35,11 @@ async function releaseInit(fifo: string, record: ContainerRecord): Promise<void>
     const buf = Buffer.alloc(1);
     for (let attempt = 0; attempt < 10_000; attempt++) {
       if (readByte(fd, buf)) return;
-      if (!isInitAlive(record)) break;
+      // init may have written its byte, exec'd and exited between the two checks: read once more.
+      if (!isInitAlive(record)) {
+        if (readByte(fd, buf)) return;
+        break;
+      }
       await new Promise((r) => (attempt < 20 ? setImmediate(r) : setTimeout(r, 1)));
     }
   } finally {

@@ -31,6 +31,49 @@ export type BundleSpec = Spec & {
 
 export const BERTH_RUNTIME = fileURLToPath(new URL('../../../bin/berth-runtime', import.meta.url));
 
+/** How these tests reach the runtime (env BERTH_RUNTIME_PLANNER): `off` runs the TypeScript CLI
+ * each time, `on` requires the resident planner, unset starts one on first use as users get it. */
+export function plannerMode(): 'off' | 'require' | 'auto' {
+  const mode = process.env.BERTH_RUNTIME_PLANNER;
+  return mode === 'off' ? 'off' : mode === 'on' || mode === 'require' ? 'require' : 'auto';
+}
+
+/** The environment for berth-runtime calls of a fixture: its planner (if any) lives in `dir`. */
+export function runtimeEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    BERTH_RUNTIME_PLANNER: plannerMode(),
+    BERTH_RUNTIME_PLANNER_SOCKET: join(dir, 'planner.sock'),
+  };
+}
+
+/** Stops the planner a fixture's calls started (its pid file sits next to the socket). */
+export function stopPlanner(dir: string): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(dir, 'planner.sock.pid'), 'utf8'));
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  // The planner exits once its calls ended; wait so no test leaves a process behind.
+  for (let i = 0; i < 500 && processAlive(pid); i++) spawnSync('sleep', ['0.01']);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A temp dir with a busybox rootfs (`rootfs/`) that bundles share, and a private --root. */
 export interface RuntimeFixture {
   dir: string;
@@ -58,6 +101,7 @@ export function createFixture(): RuntimeFixture {
     cleanup: () => {
       // Any container a failed test left behind is killed first, so its mounts go with it.
       for (const id of safeReaddir(root)) runtime(root, 'delete', '--force', id);
+      stopPlanner(dir);
       rmSync(dir, { recursive: true, force: true });
       removeEmptyCgroups('berth');
     },
@@ -98,6 +142,7 @@ export function runtime(root: string, ...args: string[]): RuntimeResult {
   const err = openSync(`${base}.stderr`, 'w');
   try {
     const r = spawnSync(BERTH_RUNTIME, ['--root', root, ...args], {
+      env: runtimeEnv(join(root, '..')),
       stdio: ['ignore', out, err],
       timeout: 30_000,
     });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createContainer } from '../../container/create.ts';
 import { type FlagSpec, parseVerbArgs, requireId } from '../args.ts';
 import type { Verb, VerbContext } from '../verb.ts';
@@ -14,19 +15,22 @@ export const CREATE_FLAGS: FlagSpec = {
 
 export function createOptions(ctx: VerbContext, verb: string, flags: FlagSpec) {
   const { values, positionals } = parseVerbArgs(verb, ctx.argv, flags);
+  const path = (value: unknown) => (typeof value === 'string' ? resolve(ctx.cwd, value) : undefined);
   return {
     values,
     options: {
       store: ctx.store,
       id: requireId(verb, positionals),
-      bundle: values.bundle as string,
-      pidFile: values['pid-file'] as string | undefined,
-      consoleSocket: values['console-socket'] as string | undefined,
+      bundle: resolve(ctx.cwd, values.bundle as string),
+      pidFile: path(values['pid-file']),
+      consoleSocket: path(values['console-socket']),
       noPivot: values['no-pivot'] === true,
       noNewKeyring: values['no-new-keyring'] === true,
       preserveFds: Number(values['preserve-fds'] ?? 0) || 0,
       systemdCgroup: ctx.global.systemdCgroup,
       warn: ctx.warn,
+      listenFds: Number(ctx.env.LISTEN_FDS ?? 0) || 0,
+      launch: ctx.launch,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { execProcess } from '../../container/exec.ts';
 import type { Process } from '../../spec/index.ts';
 import { type FlagSpec, parseVerbArgs, requireId, usage } from '../args.ts';
@@ -51,18 +52,20 @@ export const verb: Verb = {
     const { values, positionals } = parseVerbArgs('exec', ctx.argv, FLAGS, 1);
     const [id = '', ...command] = positionals;
     requireId('exec', [id]);
+    const path = (value: unknown) => (typeof value === 'string' ? resolve(ctx.cwd, value) : undefined);
     const process = values.process
-      ? (JSON.parse(readFileSync(values.process as string, 'utf8')) as Process)
+      ? (JSON.parse(readFileSync(resolve(ctx.cwd, values.process as string), 'utf8')) as Process)
       : processFromFlags(ctx, id, values, command);
     return execProcess({
       store: ctx.store,
       id,
       process,
-      consoleSocket: values['console-socket'] as string | undefined,
-      pidFile: values['pid-file'] as string | undefined,
+      consoleSocket: path(values['console-socket']),
+      pidFile: path(values['pid-file']),
       detach: values.detach === true,
       preserveFds: Number(values['preserve-fds'] ?? 0) || 0,
       warn: ctx.warn,
+      launch: ctx.launch,
     });
   },
 };

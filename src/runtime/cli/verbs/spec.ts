@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BerthError } from '../../../core/index.ts';
 import { parseVerbArgs } from '../args.ts';
 import type { Verb } from '../verb.ts';
@@ -12,7 +12,7 @@ export const verb: Verb = {
       bundle: { type: 'string', short: 'b', default: '.' },
       rootless: { type: 'boolean' },
     });
-    const path = join(values.bundle as string, 'config.json');
+    const path = join(resolve(ctx.cwd, values.bundle as string), 'config.json');
     if (existsSync(path)) {
       throw new BerthError({
         code: 'ERR_RUNTIME_SPEC_EXISTS',

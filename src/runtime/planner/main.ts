@@ -1,0 +1,42 @@
+// Entry point of the runtime planner, started detached by native/frontend.c (or by hand).
+import { openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { watchSources } from './freshness.ts';
+import { tryLock } from './peer.ts';
+import { startPlanner } from './server.ts';
+
+const socket = process.env.BERTH_RUNTIME_PLANNER_SOCKET || '/run/berth/runtime-planner.sock';
+const idleSeconds = Number(process.env.BERTH_RUNTIME_PLANNER_IDLE || 300);
+const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (message: string) =>
+  process.stderr.write(`${new Date().toISOString()} planner ${process.pid}: ${message}\n`);
+
+let lockFd = Number(process.env.BERTH_RUNTIME_PLANNER_LOCK_FD ?? -1);
+if (!(lockFd >= 0)) {
+  lockFd = openSync(`${socket}.lock`, 'a', 0o600);
+  if (!tryLock(lockFd)) {
+    log('another planner holds the lock; exiting');
+    process.exit(0);
+  }
+}
+const planner = startPlanner({
+  socket,
+  lockFd,
+  idleMs: idleSeconds * 1000,
+  // BERTH_RUNTIME_PLANNER_WATCH adds directories (tests use it to simulate an upgrade).
+  freshness: watchSources([
+    join(src, 'runtime'),
+    join(src, 'core'),
+    ...(process.env.BERTH_RUNTIME_PLANNER_WATCH ?? '').split(':').filter(Boolean),
+  ]),
+  log,
+});
+log(`serving on ${socket}`);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.on(signal, () => planner.retire(signal));
+process.on('uncaughtException', (err) => log(`uncaught: ${err.stack}`));
+process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
+await planner.retired;
+log('stopped');
+process.exit(0);
