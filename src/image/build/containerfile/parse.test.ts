@@ -34,13 +34,13 @@ test('stages, AS names, flags, exec and shell forms, continuations and comments'
   assert.equal(copy!.text, 'a b /dst/');
   assert.deepEqual(cmd!.json, ['sh', '-c', 'echo hi']);
   assert.equal(final!.base, 'scratch');
-  assert.equal(final?.instructions[0]!.keyword, 'ENTRYPOINT');
+  assert.equal(final?.instructions[0]?.keyword, 'ENTRYPOINT');
 });
 
 test('the escape directive switches the continuation character', () => {
   const file = parseContainerfile('# escape=`\nFROM scratch\nRUN dir c:\\ `\n  /w\n');
   assert.equal(file.escape, '`');
-  assert.equal(file.stages[0]?.instructions[0]!.text, 'dir c:\\   /w');
+  assert.equal(file.stages[0]?.instructions[0]?.text, 'dir c:\\   /w');
 });
 
 function syntaxErrorOf(text: string): BerthError {
