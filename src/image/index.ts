@@ -25,6 +25,7 @@ export {
   compileIgnore,
   libcBuildSyscalls,
   parseContainerfile,
+  recoverBuildLeftovers,
 } from './build/index.ts';
 export * from './content/index.ts';
 export * from './manifest/index.ts';

@@ -1,5 +1,6 @@
 import type { Command, CommandContext } from '../command.ts';
 import { GLOBAL_OPTIONS } from '../command.ts';
+import { buildCommand } from './build.ts';
 import { imageArchiveCommands } from './image-archive.ts';
 import { buildBaseCommand } from './image-base.ts';
 import { usage } from './image-context.ts';
@@ -25,6 +26,7 @@ const SUBCOMMANDS: Command[] = [
   imageLogoutCommand,
   ...imageArchiveCommands,
   buildBaseCommand,
+  buildCommand,
 ];
 
 function findSubcommand(name: string | undefined): Command {
@@ -40,9 +42,9 @@ function findSubcommand(name: string | undefined): Command {
 export const imageCommand: Command = {
   name: 'image',
   summary:
-    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base',
+    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build',
   usage:
-    'image <pull|push|ls|rm|inspect|tag|prune|login|logout|save|load|import|build-base> [options] [args]',
+    'image <pull|push|ls|rm|inspect|tag|prune|login|logout|save|load|import|build-base|build> [options] [args]',
   description: SUBCOMMANDS.map((c) => `  ${c.name.padEnd(9)}${c.summary}\n           berth ${c.usage}`).join(
     '\n',
   ),

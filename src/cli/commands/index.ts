@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { buildCommand } from './build.ts';
 import { doctorCommand } from './doctor.ts';
 import { imageCommand, imageShortCommands } from './image.ts';
 import { imageArchiveCommands } from './image-archive.ts';
@@ -14,5 +15,6 @@ export const commands: Command[] = [
   ...imageShortCommands,
   ...imageArchiveCommands,
   buildBaseCommand,
+  buildCommand,
   runtimeCommand,
 ];

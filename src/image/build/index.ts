@@ -9,6 +9,8 @@ export type { IgnoreMatcher } from './context/index.ts';
 export { compileIgnore } from './context/index.ts';
 /** Builds the image a Containerfile describes and records it under the request's tags. */
 export { buildImage } from './executor.ts';
+/** Unmounts and removes what an interrupted build left under its work root. */
+export { recoverBuildLeftovers } from './recover.ts';
 export type { BuildSyscalls } from './syscalls.ts';
 export { libcBuildSyscalls } from './syscalls.ts';
 export type {

@@ -158,7 +158,7 @@ export async function copyInstruction(
     throw syntaxError(where, `${ins.keyword} needs at least one source and a destination`);
   const sources = words.slice(0, -1);
   const destWord = words[words.length - 1]!;
-  const dest = posix.join(state.config.WorkingDir || '/', destWord) + (destWord.endsWith('/') ? '/' : '');
+  const dest = posix.resolve(state.config.WorkingDir || '/', destWord) + (destWord.endsWith('/') ? '/' : '');
   if (ins.keyword === 'ADD') rejectRemote(sources);
   const chmod = parseChmod(where, ins.flags.chmod);
   const run = async (tree: SourceTree, origin: string) => {

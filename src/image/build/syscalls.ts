@@ -37,8 +37,8 @@ function load(): Libc {
       'int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)',
     ),
     umount2: lib.func('int umount2(const char *target, int flags)'),
-    llistxattr: lib.func('ssize_t llistxattr(const char *path, void *list, size_t size)'),
-    lgetxattr: lib.func('ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)'),
+    llistxattr: lib.func('intptr_t llistxattr(const char *path, void *list, size_t size)'),
+    lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, void *value, size_t size)'),
   };
   return libc;
 }

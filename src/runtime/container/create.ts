@@ -11,7 +11,7 @@ import {
   writeFileAtomic,
 } from '../state/index.ts';
 import { runHooks } from './hooks.ts';
-import { type Launcher, startLauncher } from './launcher.ts';
+import { type ContainerStdio, type Launcher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
 
@@ -28,6 +28,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** The launcher stays as monitor and reports the exit (foreground `run`). */
   monitor?: boolean;
+  /** The container's stdin/stdout/stderr; the caller's own by default (runc's contract). */
+  stdio?: ContainerStdio;
 }
 
 export interface CreatedContainer {
@@ -91,7 +93,7 @@ function launch(
     extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
     seccomp,
   });
-  const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0));
+  const launcher = startLauncher(encodePlan(plan), listenFds + (o.preserveFds ?? 0), o.stdio);
   reverter.add(() => launcher.close());
   return launcher;
 }

@@ -7,6 +7,7 @@ export { createContainer } from './create.ts';
 export { deleteContainer } from './delete.ts';
 /** Signals a container's init; parses signal names and numbers. */
 export { killContainer, parseSignal } from './kill.ts';
+export type { ContainerStdio } from './launcher.ts';
 export type { RunOptions } from './run.ts';
 /** Creates, starts, waits for and deletes a container. */
 export { runContainer } from './run.ts';

@@ -47,11 +47,22 @@ function frame(fields: (string | Buffer)[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** What the container's stdin, stdout and stderr are: the caller's (default), nothing, or an fd. */
+export type ContainerStdio = [
+  'inherit' | 'ignore' | number,
+  'inherit' | 'ignore' | number,
+  'inherit' | 'ignore' | number,
+];
+
 /** Starts the helper with `plan`; the caller's stdio (and `preserveFds` fds from 3) pass through. */
-export function startLauncher(plan: Buffer, preserveFds = 0): Launcher {
+export function startLauncher(
+  plan: Buffer,
+  preserveFds = 0,
+  std: ContainerStdio = ['inherit', 'inherit', 'inherit'],
+): Launcher {
   const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const channelFd = 3 + preserveFds;
-  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...extra, 'pipe'];
+  const stdio: StdioOptions = [...std, ...extra, 'pipe'];
   const child = spawn(nativeHelperPath(), ['launch', String(channelFd)], { stdio });
   const channel = child.stdio[channelFd] as Socket;
   const reader = new FrameReader(channel);
