@@ -2,10 +2,11 @@
 // snapshots, COPY/ADD from a context with .dockerignore, multi-stage COPY --from, the layer
 // cache, whiteouts, failures that leave nothing behind, and sources that try to leave the context.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { lstat, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { OverlaySnapshotter } from '../../../src/storage/index.ts';
 import {
   activeSnapshots,
   type BuildEnv,
@@ -37,7 +38,8 @@ COPY --from=builder /src/out.txt ./
 COPY --chown=nobody:nobody --chmod=640 config.txt conf/
 ADD bundle.tar.gz /opt/
 COPY ["link.txt", "docs", "./"]
-RUN rm /bin/vi && echo "$GREETING" > greeting.txt && test "$(stat -c %U conf/config.txt)" = nobody
+RUN rm /bin/vi && echo "$GREETING" > greeting.txt && test "$(stat -c %U conf/config.txt)" = nobody \\
+ && rm -rf /home && mkdir /home && touch /home/new
 USER nobody
 EXPOSE 8080 53/udp
 STOPSIGNAL SIGTERM
@@ -140,8 +142,16 @@ test('a multi-stage build: config, layers and files as the Containerfile says', 
   const runLayer = env.content.blobPath(image.layers[5]!.digest);
   const listing = execFileSync('tar', ['-tvzf', runLayer], { encoding: 'utf8' });
   assert.match(listing, /^-\S+ 0\/0 +0 .* bin\/\.wh\.vi$/m);
+  assert.match(listing, /^-\S+ 0\/0 +0 .* home\/\.wh\.\.wh\.\.opq$/m, 'a re-created directory is opaque');
+  assert.match(listing, / home\/new$/m);
   assert.doesNotMatch(listing, /resolv\.conf/, 'the resolv.conf mount point stays out of the layer');
   assert.deepEqual(await activeSnapshots(env), []);
+
+  // `berth image build --target` builds only up to that stage.
+  const target = berth(env, ['image', 'build', '--target', 'builder', '-t', 'local/builder', ctx]);
+  assert.equal(target.status, 0, target.stderr);
+  assert.match(target.stderr, /STEP 5\/5: RUN/);
+  assert.equal((await env.images.get('local/builder')).layers.length, 3);
 });
 
 test('the layer cache: hits on a rebuild, misses from a changed file on, and --no-cache', async (t) => {
@@ -172,7 +182,7 @@ test('the layer cache: hits on a rebuild, misses from a changed file on, and --n
   assert.doesNotMatch(fresh.stderr, /CACHED/);
 });
 
-test('a failing RUN: the step, exit code and output, and nothing left behind', async (t) => {
+test('a failing RUN: the step, exit code and output, and nothing left behind (nor what a killed build left)', async (t) => {
   const dir = await tempDir(t, 'build-fail');
   const env = buildEnv(dir);
   const ctx = join(dir, 'ctx');
@@ -180,6 +190,12 @@ test('a failing RUN: the step, exit code and output, and nothing left behind', a
     Containerfile: 'FROM busybox\nCOPY a.txt /a.txt\nRUN echo about to fail && touch /half-done && exit 3\n',
     'a.txt': 'a\n',
   });
+  // What a build killed with SIGKILL would leave: a mount in its work dir and an active snapshot.
+  const leftover = join(env.stateDir, 'build/work/0123abcd/rootfs');
+  await mkdir(leftover, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', leftover]);
+  t.after(() => spawnSync('umount', ['-l', leftover]));
+  await new OverlaySnapshotter(join(env.stateDir, 'snapshots/overlay')).prepare('build-0123abcd');
   const r = berth(env, ['build', '-t', 'local/fail', ctx]);
   assert.notEqual(r.status, 0);
   assert.match(
