@@ -67,6 +67,7 @@ test('unknown instructions and malformed lines name file:line', () => {
   assert.match(syntaxErrorOf('FROM a b c d\n').message, /Containerfile:1: FROM expects/);
   assert.match(syntaxErrorOf('FROM a AS x\nFROM b AS x\n').message, /:2: duplicate stage name 'x'/);
   assert.match(syntaxErrorOf('# nothing\n').message, /no FROM instruction/);
+  assert.match(syntaxErrorOf('FROM a\nHEALTHCHECK NONE\n').message, /:2: HEALTHCHECK is not supported/);
 });
 
 test('words: quotes, escapes and substitution forms', () => {

@@ -4,6 +4,8 @@ import { syntaxError } from '../errors.ts';
 import { type Containerfile, INSTRUCTIONS, type RawInstruction, type Stage } from './types.ts';
 
 const KNOWN = new Set<string>(INSTRUCTIONS);
+/** Real Dockerfile instructions Berth does not implement: named as such, not as unknown. */
+const UNSUPPORTED = new Set(['HEALTHCHECK', 'ONBUILD']);
 const WITH_FLAGS = new Set(['FROM', 'RUN', 'COPY', 'ADD']);
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 
@@ -62,6 +64,7 @@ function instruction(l: LogicalLine, file: string): RawInstruction {
   const match = /^(\S+)\s*([\s\S]*)$/.exec(l.text)!;
   const keyword = match[1]!.toUpperCase();
   const where = { file, line: l.line };
+  if (UNSUPPORTED.has(keyword)) throw syntaxError(where, `${keyword} is not supported by berth build`);
   if (!KNOWN.has(keyword)) {
     throw syntaxError(where, `unknown instruction '${match[1]}'`, `known: ${INSTRUCTIONS.join(' ')}`);
   }
