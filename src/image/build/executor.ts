@@ -96,12 +96,24 @@ async function applyInstruction(scope: BuildScope, state: StageState, ins: RawIn
 }
 
 /** Word and substitution errors get the instruction's file and line. */
+/** Errors about an instruction's own arguments, which do not yet say where it is. */
+const NEEDS_LINE = new Set([
+  'ERR_IMAGE_BUILD_CONTEXT_ESCAPE',
+  'ERR_IMAGE_BUILD_SOURCE_NOT_FOUND',
+  'ERR_IMAGE_BUILD_SYMLINK_LOOP',
+  'ERR_IMAGE_BUILD_COPY_DEST',
+  'ERR_IMAGE_BUILD_REMOTE_SOURCE',
+  'ERR_IMAGE_BUILD_USER_NOT_FOUND',
+]);
+
 async function withLine<T>(file: Containerfile, ins: RawInstruction, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof WordError)
       throw syntaxError({ file: file.file, line: ins.line }, `${ins.keyword}: ${err.message}`);
+    if (err instanceof BerthError && NEEDS_LINE.has(err.code))
+      err.message = `${file.file}:${ins.line}: ${err.message}`;
     throw err;
   }
 }

@@ -231,6 +231,12 @@ test('sources outside the context are refused: ../ paths, symlinks out, URLs', a
     assert.notEqual(r.status, 0, line);
     assert.equal(JSON.parse(r.stdout || r.stderr).error.code, code, line);
   }
+  await writeFile(join(ctx, 'Containerfile'), 'FROM busybox\nCOPY ../etc/passwd /x\n');
+  assert.match(
+    berth(env, ['build', ctx]).stderr,
+    /Containerfile:2: '..\/etc\/passwd' is outside the build context/,
+  );
+  await writeFile(join(ctx, 'Containerfile'), 'FROM busybox\nRUNN true\n');
   const syntax = berth(env, ['build', ctx]);
   assert.match(syntax.stderr, /Containerfile:2: unknown instruction 'RUNN'/);
   assert.deepEqual(await mountsUnder(dir), []);
