@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -32,9 +33,19 @@ static int become_tty(int slave) {
   return ioctl(0, TIOCSCTTY, 0);
 }
 
+/* runc binds the pty slave on /dev/console, so programs that open the console reach the terminal. */
+static int mount_console(struct launch *l, const char *slave_path, const char *target) {
+  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd < 0 && errno != EEXIST) return step_fail(l, "open", target);
+  if (fd >= 0) close(fd);
+  return mount(slave_path, target, NULL, MS_BIND, NULL) < 0 ? step_fail(l, "mount", target) : 0;
+}
+
 int do_console(struct launch *l, const struct plan_step *s) {
   int64_t slot, rows, cols;
+  const char *console_path = "";
   if (step_int(s, 0, &slot) || step_int(s, 1, &rows) || step_int(s, 2, &cols)) return step_bad_args(l);
+  if (s->argc > 3 && step_str(s, 3, &console_path)) return step_bad_args(l);
   int sock = slot_fd(l, slot);
   if (sock < 0) return -1;
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -50,6 +61,7 @@ int do_console(struct launch *l, const struct plan_step *s) {
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
     if (ioctl(master, TIOCSWINSZ, &ws) < 0) return step_fail(l, "ioctl(TIOCSWINSZ)", name);
   }
+  if (console_path[0] != '\0' && mount_console(l, name, console_path) < 0) return -1;
   if (send_fd(sock, master, name) < 0) return step_fail(l, "sendmsg", "console socket");
   close(master);
   close(sock);

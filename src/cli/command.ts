@@ -27,7 +27,19 @@ export interface Command {
   options?: OptionsConfig;
   /** Help text for each option, by option name. */
   optionHelp?: Record<string, string>;
+  /** Verbs under this one (`berth image pull`): the first argument picks one, which parses the rest. */
+  subcommands?: Command[];
+  /** Hand every argument to `run` unparsed, as positionals (`berth runtime` speaks runc's flags). */
+  passthrough?: boolean;
   run(ctx: CommandContext): Promise<CommandResult>;
+}
+
+/** What `berth --help` lists; the command's module is loaded only when it runs. */
+export interface CommandEntry {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  load(): Promise<Command>;
 }
 
 export const GLOBAL_OPTIONS: OptionsConfig = {
@@ -38,6 +50,11 @@ export const GLOBAL_OPTIONS: OptionsConfig = {
 
 /** Parses argv for `command`; unknown flags are a usage error that names the flag. */
 export function parseCommandArgs(command: Command, argv: string[]): CommandContext & { help: boolean } {
+  if (command.passthrough) {
+    const args = argv[0] === '--' ? argv.slice(1) : argv;
+    const help = args.length === 1 && (args[0] === '--help' || args[0] === '-h');
+    return { values: {}, positionals: args, json: false, debug: false, help };
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

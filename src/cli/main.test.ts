@@ -32,7 +32,7 @@ describe('berth CLI', () => {
   it('shows the stack with --debug', () => {
     const r = berth('--debug', 'frobnicate');
     assert.match(r.stderr, /code: ERR_CLI_USAGE/);
-    assert.match(r.stderr, /at findCommand/);
+    assert.match(r.stderr, /at findEntry/);
   });
 
   it('rejects an unknown flag naming it', () => {
@@ -45,5 +45,16 @@ describe('berth CLI', () => {
     assert.match(berth('--version').stdout, /^berth \d+\.\d+\.\d+ \(node v24\./);
     const data = JSON.parse(berth('version', '--json').stdout);
     assert.match(data.node, /^v24\./);
+  });
+});
+
+describe('berth command list', () => {
+  it('loads every listed command under its own name', async () => {
+    const { commandEntries } = await import('./commands/index.ts');
+    for (const entry of commandEntries) {
+      const command = await entry.load();
+      assert.equal(command.name, entry.name, `entry ${entry.name} loads command ${command.name}`);
+      assert.ok(command.summary.length > 0);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { asBerthError, BerthError } from '../core/index.ts';
-import { type Command, formatCommandHelp, parseCommandArgs } from './command.ts';
-import { commands } from './commands/index.ts';
+import { type Command, type CommandEntry, formatCommandHelp, parseCommandArgs } from './command.ts';
+import { commandEntries } from './commands/index.ts';
 import { formatError, formatErrorJson } from './output.ts';
 
 /** Runs the CLI for `args` (without node and script) and returns the process exit code. */
@@ -14,7 +14,7 @@ export async function main(args: string[]): Promise<number> {
       print(formatMainHelp());
       return argv.length === 0 || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
     }
-    const command = findCommand(argv[first] ?? '');
+    const command = await findEntry(argv[first] ?? '').load();
     return await runCommand(command, [...argv.slice(0, first), ...argv.slice(first + 1)]);
   } catch (err) {
     process.stderr.write(json ? formatErrorJson(err) : formatError(err, { debug }));
@@ -23,6 +23,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 async function runCommand(command: Command, rest: string[]): Promise<number> {
+  if (command.subcommands && !command.passthrough) return runSubcommand(command, rest);
   const ctx = parseCommandArgs(
     command,
     rest.filter((a) => a !== '--version' || command.name !== 'version'),
@@ -34,23 +35,37 @@ async function runCommand(command: Command, rest: string[]): Promise<number> {
   return result.exitCode ?? 0;
 }
 
+/** `berth image pull …`: the first word after the group picks the verb, which parses the rest. */
+function runSubcommand(group: Command, rest: string[]): Promise<number> {
+  const at = rest.findIndex(isWord);
+  const name = at === -1 ? undefined : rest[at];
+  const sub = group.subcommands?.find((c) => c.name === name || c.aliases?.includes(name ?? ''));
+  if (sub) return runCommand(sub, [...rest.slice(0, at), ...rest.slice(at + 1)]);
+  if (name === undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    return Promise.resolve(print(formatCommandHelp(group)));
+  }
+  throw usageError(
+    name === undefined ? `${group.name}: missing subcommand` : `${group.name}: unknown subcommand '${name}'`,
+    `run 'berth ${group.name} --help' for its subcommands`,
+  );
+}
+
 function isWord(arg: string): boolean {
   return !arg.startsWith('-');
 }
 
-function findCommand(name: string): Command {
-  const command = commands.find((c) => c.name === name || c.aliases?.includes(name));
-  if (command) return command;
-  throw new BerthError({
-    code: 'ERR_CLI_USAGE',
-    category: 'InvalidArgument',
-    message: `unknown command '${name}'`,
-    hint: "run 'berth --help' for the list of commands",
-  });
+function findEntry(name: string): CommandEntry {
+  const entry = commandEntries.find((c) => c.name === name || c.aliases?.includes(name));
+  if (entry) return entry;
+  throw usageError(`unknown command '${name}'`, "run 'berth --help' for the list of commands");
+}
+
+function usageError(message: string, hint: string): BerthError {
+  return new BerthError({ code: 'ERR_CLI_USAGE', category: 'InvalidArgument', message, hint });
 }
 
 function formatMainHelp(): string {
-  const rows = commands.map((c) => `  ${c.name.padEnd(12)}${c.summary}`);
+  const rows = commandEntries.map((c) => `  ${c.name.padEnd(12)}${c.summary}`);
   return [
     'Usage: berth [--debug] [--json] <command> [options]',
     '',

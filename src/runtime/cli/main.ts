@@ -20,6 +20,10 @@ const VERBS: Record<string, () => Promise<{ verb: Verb }>> = {
   exec: () => import('./verbs/exec.ts'),
   features: () => import('./verbs/features.ts'),
   spec: () => import('./verbs/spec.ts'),
+  pause: () => import('./verbs/pause.ts'),
+  resume: () => import('./verbs/resume.ts'),
+  update: () => import('./verbs/update.ts'),
+  events: () => import('./verbs/events.ts'),
 };
 
 const GLOBAL_FLAGS: Record<string, 'string' | 'boolean'> = {
@@ -59,9 +63,10 @@ export async function runtimeMain(argv: readonly string[]): Promise<number> {
       argv: verbArgs,
       store: new StateStore(global.root),
       stdout: (text) => process.stdout.write(text),
+      // As runc: with --log, warnings go only there (a caller's stderr may be the container's).
       warn: (message) => {
-        writeLog(global, 'warning', message);
-        process.stderr.write(`berth-runtime: warning: ${message}\n`);
+        if (global.log) writeLog(global, 'warning', message);
+        else process.stderr.write(`berth-runtime: warning: ${message}\n`);
       },
     });
   } catch (err) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BerthError } from '../../core/index.ts';
+import type { CgroupManager } from '../cgroups/index.ts';
 import { buildContainerPlan, encodePlan, type SeccompProgram } from '../plan/index.ts';
 import type { Spec, State } from '../spec/index.ts';
 import {
@@ -10,10 +11,12 @@ import {
   type StateStore,
   writeFileAtomic,
 } from '../state/index.ts';
+import { cgroupManagerFor, createResources, removeCgroup, type Warn } from './cgroup.ts';
 import { runHooks } from './hooks.ts';
 import { type ContainerStdio, type Launcher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
+import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
 
 export interface CreateOptions {
   store: StateStore;
@@ -30,6 +33,8 @@ export interface CreateOptions {
   monitor?: boolean;
   /** The container's stdin/stdout/stderr; the caller's own by default (runc's contract). */
   stdio?: ContainerStdio;
+  /** Where warnings go (unsupported settings, cgroup knobs without a v2 equivalent); stderr when absent. */
+  warn?: Warn;
 }
 
 export interface CreatedContainer {
@@ -43,6 +48,7 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
   const bundle = resolve(o.bundle);
   const spec = loadBundleSpec(bundle);
   const rootfs = resolveRootfs(spec, bundle);
+  reportUnsupported(unsupportedSettings(spec), o.warn);
   const reverter = new Reverter();
   o.store.claim(id);
   reverter.add(() => o.store.remove(id));
@@ -54,13 +60,14 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
       bundle,
       rootfs,
       created: new Date().toISOString(),
-      cgroupsPath: spec.linux?.cgroupsPath ?? `/berth-runtime/${id}`,
+      cgroupsPath: '',
       systemdCgroup: o.systemdCgroup === true,
       paused: false,
       spec,
     };
+    const cgroup = await createCgroup(o, record, reverter);
     const launcher = launch(o, record, reverter, await compileSeccompOf(spec));
-    await initialize(launcher, record, reverter);
+    await initialize({ launcher, record, reverter, cgroup });
     o.store.save(record);
     if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(record.pid));
     reverter.success();
@@ -69,6 +76,19 @@ export async function createContainer(o: CreateOptions): Promise<CreatedContaine
     await reverter.revert();
     throw err;
   }
+}
+
+/** Makes the container's cgroup (joined by init before it runs anything) and records its path. */
+async function createCgroup(o: CreateOptions, record: ContainerRecord, reverter: Reverter) {
+  const cgroup = await cgroupManagerFor(
+    { id: record.id, cgroupsPath: record.spec.linux?.cgroupsPath, systemd: record.systemdCgroup },
+    o.warn,
+  );
+  await cgroup.create();
+  reverter.add(() => removeCgroup(cgroup));
+  record.cgroupsPath = cgroup.path;
+  record.cgroupPaths = { ...cgroup.paths };
+  return cgroup;
 }
 
 function launch(
@@ -89,6 +109,7 @@ function launch(
     noNewKeyring: o.noNewKeyring,
     monitor: o.monitor === true,
     cgroupsPath: record.cgroupsPath,
+    cgroupDirs: Object.values(record.cgroupPaths ?? {}),
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1'] : [],
     seccomp,
@@ -98,12 +119,24 @@ function launch(
   return launcher;
 }
 
-/** Waits for init's pid, runs the runtime-namespace hooks, releases init and waits until it is ready. */
-async function initialize(launcher: Launcher, record: ContainerRecord, reverter: Reverter): Promise<void> {
+interface InitContext {
+  launcher: Launcher;
+  record: ContainerRecord;
+  reverter: Reverter;
+  cgroup: CgroupManager;
+}
+
+/**
+ * Waits for init's pid, puts it in the cgroup with the spec's limits, runs the runtime-namespace
+ * hooks, releases init and waits until it is ready.
+ */
+async function initialize({ launcher, record, reverter, cgroup }: InitContext): Promise<void> {
   const pid = await expect(launcher, 'pid');
   reverter.add(() => signalQuietly(pid, 'SIGKILL'));
   record.pid = pid;
   record.pidStartTime = processStat(pid)?.startTime ?? 0;
+  await cgroup.addProcess(pid);
+  await cgroup.applyResources(await createResources(record.spec));
   const state = specState(record, 'creating');
   await runHooks('prestart', record.spec.hooks?.prestart, state);
   await runHooks('createRuntime', record.spec.hooks?.createRuntime, state);

@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { buildExecPlan, encodePlan } from '../plan/index.ts';
 import type { Process } from '../spec/index.ts';
 import { containerStatus, type StateStore, writeFileAtomic } from '../state/index.ts';
+import { recordCgroup, type Warn } from './cgroup.ts';
 import { compileSeccompOf, signalQuietly, specState } from './create.ts';
 import { startLauncher } from './launcher.ts';
 import { waitForExit } from './run.ts';
+import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
 import { wrongState } from './wrong-state.ts';
 
 export interface ExecOptions {
@@ -17,6 +19,8 @@ export interface ExecOptions {
   /** Return once the process runs instead of waiting for its exit status. */
   detach?: boolean;
   preserveFds?: number;
+  /** Where warnings go (unsupported security labels); stderr when absent. */
+  warn?: Warn;
 }
 
 const FORWARDED: NodeJS.Signals[] = [
@@ -34,6 +38,7 @@ export async function execProcess(o: ExecOptions): Promise<number> {
   const record = o.store.load(o.id);
   const status = containerStatus(record, o.store.fifoPath(o.id));
   if (status !== 'running') throw wrongState('exec in', o.id, status);
+  reportUnsupported(unsupportedSettings({ process: o.process }), o.warn);
   const plan = buildExecPlan({
     process: o.process,
     initPid: record.pid,
@@ -50,6 +55,8 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     if (first.type === 'error') throw first.error;
     if (first.type !== 'pid') throw new Error(`exec: unexpected ${first.type} from the native helper`);
     pid = first.pid;
+    // The process joins the container's cgroups (and so its limits) before it runs anything.
+    await (await recordCgroup(record)).addProcess(pid);
     launcher.send(['go', JSON.stringify(specState(record, 'running'))]);
     const ready = await launcher.next();
     if (ready.type === 'error') throw ready.error;

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { BerthError } from '../../core/index.ts';
-import { containerPids, containerStatus, type StateStore } from '../state/index.ts';
+import { containerStatus, type StateStore } from '../state/index.ts';
+import { recordCgroup } from './cgroup.ts';
 import { wrongState } from './wrong-state.ts';
 
 /** Parses a signal given as a name (`KILL`, `SIGKILL`) or a number. */
@@ -22,17 +23,27 @@ export function parseSignal(value: string | undefined): number {
   });
 }
 
-/** `kill`: signals a created or running container's init, or with `all` every process in it. */
-export function killContainer(store: StateStore, id: string, signal: number, all = false): void {
+/**
+ * `kill`: signals a created, running or paused container's init; with `all`, every process in
+ * its cgroup (frozen meanwhile, so none forks past it), which runc also allows once init is gone.
+ */
+export async function killContainer(
+  store: StateStore,
+  id: string,
+  signal: number,
+  all = false,
+): Promise<void> {
   const record = store.load(id);
   const status = containerStatus(record, store.fifoPath(id));
-  if (status === 'stopped' || status === 'creating') throw wrongState('kill', id, status);
-  const pids = all ? containerPids(record) : [record.pid];
-  for (const pid of pids) {
+  if (status === 'creating' || (status === 'stopped' && !all)) throw wrongState('kill', id, status);
+  if (all) {
     try {
-      process.kill(pid, signal);
+      await (await recordCgroup(record)).killAll(signal);
     } catch (err) {
-      if (pid === record.pid) throw err;
+      // Stopped, the cgroup may already be gone: nothing is left to signal.
+      if (status !== 'stopped') throw err;
     }
+    return;
   }
+  process.kill(record.pid, signal);
 }

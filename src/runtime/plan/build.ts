@@ -29,6 +29,8 @@ export interface ContainerPlanOptions {
   seccomp?: SeccompProgram;
   /** The container's cgroup, relative to each hierarchy root. */
   cgroupsPath: string;
+  /** The container's cgroup directories (absolute), bound into a `cgroup` mount; derived from cgroupsPath when absent. */
+  cgroupDirs?: readonly string[];
   /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   lastCap: number;
   /** Variables added to process.env (LISTEN_FDS passing). */
@@ -69,6 +71,11 @@ function launcherSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
 function initSteps(o: ContainerPlanOptions, process: Process, ns: NamespacePlan): Step[] {
   const { spec } = o;
   const steps: Step[] = [{ op: 'waitGo', args: [] }];
+  // In a user namespace the cloned child still has the host's ids, which the namespace does not
+  // map: become its root first (runc's nsexec does the same), or files it creates get EOVERFLOW.
+  if (spec.linux?.namespaces?.some((n) => n.type === 'user')) {
+    steps.push({ op: 'setgroups', args: [[]] }, { op: 'setgid', args: [0] }, { op: 'setuid', args: [0] });
+  }
   if (ns.newCgroup) steps.push({ op: 'unshare', args: [0x02000000] });
   steps.push({ op: 'setsid', args: [] });
   if (!o.noNewKeyring) steps.push({ op: 'joinKeyring', args: [o.containerId] });
@@ -85,7 +92,10 @@ function initSteps(o: ContainerPlanOptions, process: Process, ns: NamespacePlan)
   );
   if (process.terminal) {
     const size = process.consoleSize;
-    steps.push({ op: 'console', args: [Slot.consoleSocket, size?.height ?? 0, size?.width ?? 0] });
+    steps.push({
+      op: 'console',
+      args: [Slot.consoleSocket, size?.height ?? 0, size?.width ?? 0, '/dev/console'],
+    });
   }
   steps.push(...finishRootfsSteps(spec), ...processSteps(o, process));
   return steps;
@@ -95,7 +105,7 @@ function rootfsSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
   const ctx: MountContext = {
     bundle: o.bundle,
     userns: ns.newUser,
-    cgroup: { cgroupsPath: o.cgroupsPath, cgroupns: ns.newCgroup },
+    cgroup: { cgroupsPath: o.cgroupsPath, cgroupDirs: o.cgroupDirs, cgroupns: ns.newCgroup },
   };
   const propagation = rootfsPropagation(o.spec.linux?.rootfsPropagation);
   const steps: Step[] = [
@@ -109,15 +119,16 @@ function rootfsSteps(o: ContainerPlanOptions, ns: NamespacePlan): Step[] {
   return steps;
 }
 
-/** After pivot_root: masked and read-only paths, sysctls, the read-only root. */
+/** After pivot_root: sysctls, read-only and masked paths, the read-only root. */
 function finishRootfsSteps(spec: Spec): Step[] {
   const linux = spec.linux;
   const steps: Step[] = [];
-  for (const path of linux?.maskedPaths ?? []) steps.push({ op: 'maskPath', args: [path] });
-  for (const path of linux?.readonlyPaths ?? []) steps.push({ op: 'readonlyPath', args: [path] });
+  // runc's order: sysctls are written while /proc/sys is still writable, then it is made read-only.
   for (const [key, value] of Object.entries(linux?.sysctl ?? {})) {
     steps.push({ op: 'writeFile', args: [`/proc/sys/${key.replaceAll('.', '/')}`, value] });
   }
+  for (const path of linux?.readonlyPaths ?? []) steps.push({ op: 'readonlyPath', args: [path] });
+  for (const path of linux?.maskedPaths ?? []) steps.push({ op: 'maskPath', args: [path] });
   if (spec.root?.readonly) {
     steps.push({ op: 'mount', args: ['', '/', '', MS.bind | MS.remount | MS.rdonly, '', NO_ROOT] });
   }

@@ -8,6 +8,8 @@ import { Slot, type Step } from './ops.ts';
 export interface CgroupMountContext {
   /** The container's cgroup path relative to each hierarchy's root (e.g. `/berth/abc`). */
   cgroupsPath: string;
+  /** The container's cgroup directories (absolute, one per hierarchy); else mountpoint + cgroupsPath. */
+  cgroupDirs?: readonly string[];
   /** The container gets its own cgroup namespace, so the cgroup filesystem can be mounted fresh. */
   cgroupns: boolean;
   /** Host cgroup mounts; read from /proc/self/mountinfo when not given. */
@@ -57,7 +59,7 @@ export function cgroupMountSteps(mount: Mount, options: MountOptions, ctx: Cgrou
   ];
   for (const h of hierarchies) {
     // A hierarchy the container's cgroup was not created in is left out, as runc does.
-    if (!ctx.cgroupns && !existsSync(join(h.mountpoint, ctx.cgroupsPath))) continue;
+    if (!ctx.cgroupns && !existsSync(cgroupDirIn(h, ctx))) continue;
     const name = basename(h.mountpoint);
     const target = join(dest, name);
     steps.push(
@@ -85,9 +87,15 @@ function hierarchySteps(h: CgroupHierarchy, target: string, flags: number, ctx: 
         : '';
     return [{ op: 'mount', args: [h.fstype, target, h.fstype, flags, data, ROOT] }];
   }
-  const source = join(h.mountpoint, ctx.cgroupsPath);
+  const source = cgroupDirIn(h, ctx);
   const steps: Step[] = [{ op: 'mount', args: [source, target, '', MS.bind | MS.rec, '', ROOT] }];
   const extra = flags & (MS.rdonly | MS.nosuid | MS.nodev | MS.noexec);
   if (extra) steps.push({ op: 'mount', args: ['', target, '', MS.bind | MS.remount | extra, '', ROOT] });
   return steps;
+}
+
+/** The container's directory in hierarchy `h`. */
+function cgroupDirIn(h: CgroupHierarchy, ctx: CgroupMountContext): string {
+  const inside = ctx.cgroupDirs?.find((d) => d === h.mountpoint || d.startsWith(`${h.mountpoint}/`));
+  return inside ?? join(h.mountpoint, ctx.cgroupsPath);
 }

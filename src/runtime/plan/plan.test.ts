@@ -157,3 +157,47 @@ describe('mount options', () => {
     assert.equal(parseMountOptions(['ro', 'rw']).flags, 0);
   });
 });
+
+describe('launch plan order (runc compatibility)', () => {
+  it('writes sysctls before /proc/sys becomes read-only', () => {
+    const ops = plan(
+      spec((s) => {
+        s.linux!.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '0' };
+        s.linux!.readonlyPaths = ['/proc/sys'];
+        s.linux!.maskedPaths = ['/proc/kcore'];
+      }),
+    );
+    assert.ok(ops.indexOf('writeFile') < ops.indexOf('readonlyPath'));
+    assert.ok(ops.indexOf('readonlyPath') < ops.indexOf('maskPath'));
+  });
+
+  it('becomes root of a user namespace right after go, before any mount', () => {
+    const ops = plan(
+      spec((s) => {
+        s.linux = {
+          namespaces: [...(s.linux?.namespaces ?? []), { type: 'user' }],
+          uidMappings: [{ containerID: 0, hostID: 100000, size: 1 }],
+          gidMappings: [{ containerID: 0, hostID: 100000, size: 1 }],
+        };
+      }),
+    );
+    const go = ops.indexOf('waitGo');
+    assert.deepEqual(ops.slice(go, go + 4), ['waitGo', 'setgroups', 'setgid', 'setuid']);
+  });
+
+  it('binds the pty on /dev/console when the process has a terminal', () => {
+    const steps = buildContainerPlan({
+      spec: spec((s) => {
+        s.process!.terminal = true;
+      }),
+      bundle: '/b',
+      rootfs: '/b/rootfs',
+      containerId: 'c',
+      consoleSocket: '/run/console.sock',
+      monitor: false,
+      cgroupsPath: '/c',
+      lastCap: 40,
+    }).steps;
+    assert.deepEqual(steps.find((s) => s.op === 'console')?.args.at(-1), '/dev/console');
+  });
+});

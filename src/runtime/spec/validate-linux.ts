@@ -169,8 +169,10 @@ function checkResources(value: Json, path: string): void {
   );
   optional(resources, 'blockIO', path, (v, p) => {
     const blockIO = object(v, p);
-    optional(blockIO, 'weight', p, (n, q) => integer(n, q, { min: 10, max: 1000 }));
-    optional(blockIO, 'leafWeight', p, (n, q) => integer(n, q, { min: 10, max: 1000 }));
+    // 0 means "not set": Docker sends it for every container (runc treats it the same way).
+    const weight = (n: Json, q: string) => (n === 0 ? 0 : integer(n, q, { min: 10, max: 1000 }));
+    optional(blockIO, 'weight', p, weight);
+    optional(blockIO, 'leafWeight', p, weight);
   });
   optional(resources, 'hugepageLimits', path, (v, p) => {
     for (const [i, item] of array(v, p).entries()) {

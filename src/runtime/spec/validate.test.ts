@@ -323,6 +323,15 @@ describe('validateSpec', () => {
   ];
   for (const [what, mutate, message] of cases) test(what, () => rejects(mutate, message));
 
+  test('blockIO weight 0 means unset (Docker sends it); 5 is refused', () => {
+    const spec = base();
+    spec.linux.resources = { blockIO: { weight: 0, leafWeight: 0 } };
+    assert.equal(validateSpec(spec), spec);
+    rejects((s) => {
+      s.linux.resources = { blockIO: { weight: 5 } };
+    }, 'config.json: linux.resources.blockIO.weight: must be at least 10, got 5');
+  });
+
   test('a joined user namespace needs no mappings', () => {
     const spec = base();
     spec.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' });

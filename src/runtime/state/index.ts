@@ -1,5 +1,4 @@
 /** Liveness of a container's init and its lifecycle status. */
-export { containerPids } from './processes.ts';
 export { containerStatus, isInitAlive, processStat } from './status.ts';
 export type { ContainerRecord } from './store.ts';
 /** Persistent per-container state under `--root`, and id checks. */

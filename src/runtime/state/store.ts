@@ -14,7 +14,10 @@ export interface ContainerRecord {
   rootfs: string;
   /** ISO time the container was created. */
   created: string;
+  /** The container's cgroup path relative to each hierarchy root, as resolved at create. */
   cgroupsPath: string;
+  /** Absolute cgroup directory per controller (`memory`, `cpu`, …, `unified`), like runc's cgroup_paths. */
+  cgroupPaths?: Record<string, string>;
   systemdCgroup: boolean;
   paused: boolean;
   /** The bundle's config.json as validated at create time. */

@@ -206,6 +206,12 @@ test('a failing RUN: the step, exit code and output, and nothing left behind (no
   assert.deepEqual(await mountsUnder(dir), []);
   assert.deepEqual(await entries(join(env.runDir, 'build')), [], 'no container state left');
   assert.deepEqual(await entries(join(env.stateDir, 'build/work')), [], 'no work dir left');
+  const cgroups = await entries('/sys/fs/cgroup/pids/berth');
+  assert.deepEqual(
+    cgroups.filter((c) => c.startsWith('berth-build-')),
+    [],
+    'no cgroup left',
+  );
   assert.deepEqual(await activeSnapshots(env), []);
   assert.equal(await env.images.find('local/fail'), undefined);
 });

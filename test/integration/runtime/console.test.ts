@@ -45,15 +45,20 @@ describe('berth-runtime console socket', () => {
     const done = new Promise((resolve) => receiver.on('close', resolve));
     try {
       for (let i = 0; i < 500 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 10));
-      const bundle = makeBundle(fx, ['sh', '-c', 'tty; stty size; echo done'], (spec) => {
-        spec.process.terminal = true;
-        spec.process.consoleSize = { height: 33, width: 101 };
-      });
+      const bundle = makeBundle(
+        fx,
+        ['sh', '-c', 'tty; stty size; echo via-console > /dev/console; echo done'],
+        (spec) => {
+          spec.process.terminal = true;
+          spec.process.consoleSize = { height: 33, width: 101 };
+        },
+      );
       const r = runtime(fx.root, 'run', '--console-socket', socketPath, '--bundle', bundle, 'tty');
       assert.equal(r.status, 0, r.stderr);
       await done;
       assert.match(output, /^name=\/dev\/pts\/\d+\n/);
-      assert.match(output, /\/dev\/pts\/0\r\n33 101\r\ndone\r\n/);
+      // /dev/console is the pty (runc binds the slave there), so what goes to it reaches the caller.
+      assert.match(output, /\/dev\/pts\/0\r\n33 101\r\nvia-console\r\ndone\r\n/);
     } finally {
       receiver.kill();
     }

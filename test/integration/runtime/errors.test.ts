@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   type BundleSpec,
+  cgroupsLeft,
   createFixture,
   makeBundle,
   mountsUnder,
@@ -31,6 +32,7 @@ describe('berth-runtime bad input: clear error, non-zero exit, nothing left behi
     assert.equal(existsSync(join(fx.root, id)), false, 'state dir left behind');
     assert.deepEqual(mountsUnder(fx.dir), [], 'mount left behind');
     assert.deepEqual(processesMatching(NATIVE), [], 'helper process left behind');
+    assert.deepEqual(cgroupsLeft(`/berth/${id}`), [], 'cgroup left behind');
   }
 
   function hookScript(name: string, body: string): string {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/runtime/spec/index.ts';
 import { defaultSpec } from '../../../src/runtime/spec/index.ts';
+import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 
 /** A config.json with the parts tests change present. */
 export type BundleSpec = Spec & {
@@ -57,6 +59,7 @@ export function createFixture(): RuntimeFixture {
       // Any container a failed test left behind is killed first, so its mounts go with it.
       for (const id of safeReaddir(root)) runtime(root, 'delete', '--force', id);
       rmSync(dir, { recursive: true, force: true });
+      removeEmptyCgroups('berth');
     },
   };
 }
@@ -139,4 +142,13 @@ export function processesMatching(needle: string): number[] {
     } catch {}
   }
   return pids;
+}
+
+/** Directories named `path` (a cgroup path like /berth/ID) in any mounted cgroup hierarchy. */
+export function cgroupsLeft(path: string): string[] {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => / - cgroup2? /.test(line))
+    .map((line) => line.split(' ')[4] ?? '');
+  return mounts.map((m) => join(m, path)).filter((dir) => existsSync(dir));
 }

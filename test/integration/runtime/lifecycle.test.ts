@@ -96,6 +96,8 @@ describe('berth-runtime lifecycle', () => {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /container 'ghost' does not exist/);
     }
+    // runc's contract, which containerd's cleanup relies on: delete --force of nothing succeeds.
+    assert.equal(runtime(fx.root, 'delete', '--force', 'ghost').status, 0);
     const bundle = makeBundle(fx, ['sleep', '1000']);
     assert.equal(runtime(fx.root, 'create', '--bundle', bundle, 'sig').status, 0);
     const r = runtime(fx.root, 'kill', 'sig', 'SIGNOPE');

@@ -26,6 +26,7 @@ export function createOptions(ctx: VerbContext, verb: string, flags: FlagSpec) {
       noNewKeyring: values['no-new-keyring'] === true,
       preserveFds: Number(values['preserve-fds'] ?? 0) || 0,
       systemdCgroup: ctx.global.systemdCgroup,
+      warn: ctx.warn,
     },
   };
 }

@@ -62,6 +62,7 @@ export const verb: Verb = {
       pidFile: values['pid-file'] as string | undefined,
       detach: values.detach === true,
       preserveFds: Number(values['preserve-fds'] ?? 0) || 0,
+      warn: ctx.warn,
     });
   },
 };

@@ -8,7 +8,7 @@ export const verb: Verb = {
   async run(ctx) {
     const { values, positionals } = parseVerbArgs('kill', ctx.argv, { all: { type: 'boolean', short: 'a' } });
     const id = requireId('kill', positionals, 2);
-    killContainer(ctx.store, id, parseSignal(positionals[1]), values.all === true);
+    await killContainer(ctx.store, id, parseSignal(positionals[1]), values.all === true);
     return 0;
   },
 };

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { wrongState } from '../../container/wrong-state.ts';
-import { containerPids, containerStatus } from '../../state/index.ts';
+import { containerProcesses } from '../../container/ps.ts';
 import { parseVerbArgs, requireId, usage } from '../args.ts';
 import type { Verb } from '../verb.ts';
 
@@ -15,10 +14,7 @@ export const verb: Verb = {
       1,
     );
     const [id = '', ...psArgs] = positionals;
-    const record = ctx.store.load(requireId('ps', [id]));
-    const status = containerStatus(record, ctx.store.fifoPath(id));
-    if (status === 'stopped') throw wrongState('list processes of', id, status);
-    const pids = containerPids(record);
+    const pids = await containerProcesses(ctx.store, requireId('ps', [id]));
     if (values.format === 'json') {
       ctx.stdout(`${JSON.stringify(pids)}\n`);
       return 0;

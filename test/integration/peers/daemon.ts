@@ -1,0 +1,102 @@
+// Starts a peer daemon (dockerd, containerd) for a test, isolated from the host: its own network,
+// mount and pid namespaces (`unshare`), its own state under a temp dir. Stopping it ends every
+// process it started (the pid namespace dies with its init) and removes the temp dir.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface PeerDaemon {
+  dir: string;
+  /** Log of the daemon, for failure messages. */
+  log(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  /** Writes the daemon's config into its temp dir before it starts. */
+  prepare?(dir: string): Promise<void>;
+  /** Builds the daemon's argv once its temp dir exists. */
+  argv(dir: string): string[];
+  /** Resolves true once the daemon answers. */
+  ready(dir: string): Promise<boolean>;
+  timeoutMs?: number;
+}
+
+/** Starts a daemon in fresh net/mount/pid namespaces with loopback up, and waits until it is ready. */
+export async function startPeerDaemon(options: StartOptions): Promise<PeerDaemon> {
+  const dir = await mkdtemp(join(tmpdir(), `berth-${options.name}-`));
+  const logPath = join(dir, 'daemon.log');
+  const out = createWriteStream(logPath);
+  await once(out, 'open');
+  await options.prepare?.(dir);
+  const script = 'ip link set lo up && exec "$@"';
+  const child = spawn(
+    'unshare',
+    [
+      '--net',
+      '--mount',
+      '--pid',
+      '--mount-proc',
+      '--fork',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...options.argv(dir),
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  const daemon: PeerDaemon = {
+    dir,
+    log: () => readFile(logPath, 'utf8').catch(() => ''),
+    stop: () => stopDaemon(child, dir),
+  };
+  try {
+    await waitReady(options, dir, child);
+    return daemon;
+  } catch (err) {
+    const log = await daemon.log();
+    await daemon.stop();
+    throw new Error(`${options.name} did not start: ${(err as Error).message}\n${log.slice(-4000)}`);
+  }
+}
+
+async function waitReady(options: StartOptions, dir: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode}`);
+    if (await options.ready(dir).catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new Error('timed out waiting for it to answer');
+}
+
+/** SIGTERM to the daemon (pid 1 of its namespace), SIGKILL after 15 s; then the namespace is gone. */
+async function stopDaemon(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const daemonPid = await firstChild(child.pid ?? 0);
+    if (daemonPid) process.kill(daemonPid, 'SIGTERM');
+    else child.kill('SIGKILL');
+    const exited = once(child, 'exit');
+    const timer = setTimeout(() => {
+      if (daemonPid) process.kill(daemonPid, 'SIGKILL');
+      child.kill('SIGKILL');
+    }, 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+async function firstChild(pid: number): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const first = text.trim().split(/\s+/)[0];
+  return first ? Number(first) : undefined;
+}
