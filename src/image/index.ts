@@ -3,6 +3,30 @@
 
 export * from './archive/index.ts';
 export * from './base/index.ts';
+// Building images from a Containerfile.
+export type {
+  BuildDeps,
+  BuildEvent,
+  BuildRequest,
+  BuildResult,
+  BuildSyscalls,
+  CachedStep,
+  Containerfile,
+  IgnoreMatcher,
+  RawInstruction,
+  Stage,
+  StepRunner,
+  StepRunOptions,
+  StepUser,
+} from './build/index.ts';
+export {
+  BuildCache,
+  buildImage,
+  compileIgnore,
+  libcBuildSyscalls,
+  parseContainerfile,
+  recoverBuildLeftovers,
+} from './build/index.ts';
 export * from './content/index.ts';
 export * from './manifest/index.ts';
 export * from './reference/index.ts';

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { buildCommand } from './build.ts';
 import { imageArchiveCommands } from './image-archive.ts';
 import { buildBaseCommand } from './image-base.ts';
 import {
@@ -23,13 +24,14 @@ const SUBCOMMANDS: Command[] = [
   imageLogoutCommand,
   ...imageArchiveCommands,
   buildBaseCommand,
+  buildCommand,
 ];
 
 /** `berth image <sub>`: the image verbs, each with its own flags and help. */
 export const imageCommand: Command = {
   name: 'image',
   summary:
-    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base',
+    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build',
   usage: 'image <subcommand> [options] [args]',
   description: `Subcommands:\n${SUBCOMMANDS.map((c) => `  ${c.name.padEnd(11)}${c.summary}`).join('\n')}`,
   subcommands: SUBCOMMANDS,

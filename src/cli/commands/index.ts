@@ -34,7 +34,7 @@ export const commandEntries: CommandEntry[] = [
   {
     name: 'image',
     summary:
-      'Manage images (pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base)',
+      'Manage images (pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build)',
     load: async () => (await image()).imageCommand,
   },
   imageShortForm('pull', 'Pull an image from a registry'),
@@ -48,6 +48,11 @@ export const commandEntries: CommandEntry[] = [
   imageShortForm('load', 'Load images from a docker-save archive or an OCI layout'),
   imageShortForm('import', 'Create an image from a root filesystem tarball'),
   imageShortForm('build-base', 'Build a base image locally: busybox or debian'),
+  {
+    name: 'build',
+    summary: 'Build an image from a Containerfile or Dockerfile',
+    load: async () => (await import('./build.ts')).buildCommand,
+  },
   {
     name: 'runtime',
     summary: 'OCI runtime with the runc command line (create, start, state, kill, delete, run, exec, …)',

@@ -18,6 +18,8 @@ export interface TarEntryHeader {
   linkname?: string;
   devmajor?: number;
   devminor?: number;
+  /** Extended attributes, written as PAX `SCHILY.xattr.<name>` records. */
+  xattrs?: Record<string, Buffer>;
 }
 
 const FLAGS: Record<TarEntryType, string> = {
@@ -35,11 +37,20 @@ export function tarHeader(entry: TarEntryHeader): Buffer {
   const size = entry.type === 'file' ? (entry.size ?? 0) : 0;
   const name = entry.type === 'dir' && !entry.name.endsWith('/') ? `${entry.name}/` : entry.name;
   const linkname = entry.linkname ?? '';
-  const pax: Record<string, string> = {};
+  const pax: Record<string, string | Buffer> = {};
   if (Buffer.byteLength(name) > 100) pax.path = name;
   if (Buffer.byteLength(linkname) > 100) pax.linkpath = linkname;
   if (size > 0o77777777777) pax.size = String(size);
-  const block = ustarBlock({ ...entry, name, linkname, size: pax.size ? 0 : size });
+  for (const id of ['uid', 'gid'] as const) if ((entry[id] ?? 0) > 0o7777777) pax[id] = String(entry[id]);
+  for (const [key, value] of Object.entries(entry.xattrs ?? {})) pax[`SCHILY.xattr.${key}`] = value;
+  const block = ustarBlock({
+    ...entry,
+    name,
+    linkname,
+    size: pax.size ? 0 : size,
+    uid: pax.uid ? 0 : entry.uid,
+    gid: pax.gid ? 0 : entry.gid,
+  });
   if (Object.keys(pax).length === 0) return block;
   const body = paxBody(pax);
   const paxHeader = ustarBlock({
@@ -86,14 +97,12 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
   block.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length, 'latin1');
 }
 
-function paxBody(records: Record<string, string>): Buffer {
+function paxBody(records: Record<string, string | Buffer>): Buffer {
   const parts = Object.entries(records).map(([key, value]) => {
-    const payload = ` ${key}=${value}\n`;
-    let length = Buffer.byteLength(payload) + 1;
-    while (String(length).length + Buffer.byteLength(payload) !== length) {
-      length = String(length).length + Buffer.byteLength(payload);
-    }
-    return `${length}${payload}`;
+    const payload = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
+    let length = payload.length + 1;
+    while (String(length).length + payload.length !== length) length = String(length).length + payload.length;
+    return Buffer.concat([Buffer.from(String(length)), payload]);
   });
-  return Buffer.from(parts.join(''));
+  return Buffer.concat(parts);
 }

@@ -13,7 +13,7 @@ import {
 } from '../state/index.ts';
 import { cgroupManagerFor, createResources, removeCgroup, type Warn } from './cgroup.ts';
 import { runHooks } from './hooks.ts';
-import { type Launcher, type StartLauncher, startLauncher } from './launcher.ts';
+import { type ContainerStdio, type Launcher, type StartLauncher, startLauncher } from './launcher.ts';
 import { Reverter } from './reverter.ts';
 import { loadBundleSpec, resolveRootfs } from './spec-load.ts';
 import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
@@ -31,6 +31,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** The launcher stays as monitor and reports the exit (foreground `run`). */
   monitor?: boolean;
+  /** The container's stdin/stdout/stderr; the caller's own by default (runc's contract). */
+  stdio?: ContainerStdio;
   /** Where warnings go (unsupported settings, cgroup knobs without a v2 equivalent); stderr when absent. */
   warn?: Warn;
   /** Fds the caller got from its service manager (`LISTEN_FDS`); this process's env by default. */
@@ -120,6 +122,7 @@ function launch(
     plan: encodePlan(plan),
     passFds: listenFds + (o.preserveFds ?? 0),
     container: { root: o.store.root, id: record.id },
+    stdio: o.stdio,
   });
   reverter.add(() => launcher.close());
   return launcher;

@@ -10,6 +10,7 @@ export type { ContainerEvent, WatchOptions } from './events.ts';
 export { containerStats, watchEvents } from './events.ts';
 /** Signals a container's init; parses signal names and numbers. */
 export { killContainer, parseSignal } from './kill.ts';
+export type { ContainerStdio } from './launcher.ts';
 /** Freezes and thaws a container's processes. */
 export { pauseContainer, resumeContainer } from './pause.ts';
 /** Host pids of every process in the container's cgroup. */

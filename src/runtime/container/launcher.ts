@@ -31,7 +31,16 @@ export interface LaunchRequest {
   passFds: number;
   /** `--root` and id of the container being created, for clean-up if the caller goes away. */
   container?: { root: string; id: string };
+  /** The container's stdin, stdout and stderr: the caller's by default (runc's contract). */
+  stdio?: ContainerStdio;
 }
+
+/** What the container's stdin, stdout and stderr are: the caller's (default), nothing, or an fd. */
+export type ContainerStdio = [
+  'inherit' | 'ignore' | number,
+  'inherit' | 'ignore' | number,
+  'inherit' | 'ignore' | number,
+];
 
 /** Starts executing a launch plan: the native helper by default, a front-end in the planner. */
 export type StartLauncher = (request: LaunchRequest) => Launcher;
@@ -78,7 +87,7 @@ export function frame(fields: (string | Buffer)[]): Buffer {
 export function startLauncher(request: LaunchRequest): Launcher {
   const extra = Array.from({ length: request.passFds }, (_, i) => 3 + i);
   const channelFd = 3 + request.passFds;
-  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...extra, 'pipe'];
+  const stdio: StdioOptions = [...(request.stdio ?? ['inherit', 'inherit', 'inherit']), ...extra, 'pipe'];
   const child = spawn(nativeHelperPath(), ['launch', String(channelFd)], { stdio });
   const channel = child.stdio[channelFd] as Socket;
   const reader = new FrameReader(channel);
