@@ -52,6 +52,7 @@ export async function writeTree(root: string, files: Record<string, string>): Pr
 }
 
 /** The image's config document. */
+// biome-ignore lint/suspicious/noExplicitAny: the test checks the config JSON exactly as it is stored
 export async function imageConfig(env: BuildEnv, image: ImageRecord): Promise<Record<string, any>> {
   return JSON.parse((await env.content.readBytes(image.config.digest)).toString('utf8'));
 }
