@@ -186,6 +186,13 @@ static int connect_or_start(struct frontend *f) {
   return fd;
 }
 
+/* FNV-1a: a short, stable name for an installation path. */
+static unsigned path_hash(const char *path) {
+  unsigned h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++) h = (h ^ *p) * 16777619u;
+  return h;
+}
+
 int main(int argc, char **argv) {
   (void)argc;
   struct frontend f = {0};
@@ -197,7 +204,10 @@ int main(int argc, char **argv) {
   const char *sock = getenv("BERTH_RUNTIME_PLANNER_SOCKET");
   if ((mode && strcmp(mode, "off") == 0) || (!(sock && *sock) && getuid() != 0)) slow_path(&f, argv + 1);
   f.require = mode && strcmp(mode, "require") == 0;
-  snprintf(f.socket, sizeof(f.socket), "%s", sock && *sock ? sock : PLANNER_DEFAULT_SOCKET);
+  if (sock && *sock)
+    snprintf(f.socket, sizeof(f.socket), "%s", sock);
+  else
+    snprintf(f.socket, sizeof(f.socket), PLANNER_SOCKET_FORMAT, path_hash(f.root));
   int fd = connect_or_start(&f);
   if (fd < 0) {
     if (f.require) return 1;

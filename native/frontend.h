@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #define PLANNER_PROTOCOL "1"
-#define PLANNER_DEFAULT_SOCKET "/run/berth/runtime-planner.sock"
+/* One planner per installation: the socket name carries a hash of the installation's path, so two
+ * checkouts (or an old and a new install side by side) never run each other's code. */
+#define PLANNER_SOCKET_FORMAT "/run/berth/runtime-planner-%08x.sock"
 
 struct frontend {
   char root[4096];   /* the checkout: <root>/native/build/berth-runtime is this binary */

@@ -6,7 +6,14 @@ import { watchSources } from './freshness.ts';
 import { tryLock } from './peer.ts';
 import { startPlanner } from './server.ts';
 
-const socket = process.env.BERTH_RUNTIME_PLANNER_SOCKET || '/run/berth/runtime-planner.sock';
+// The front-end names the socket (one per installation); by hand, say which one.
+const socket = process.env.BERTH_RUNTIME_PLANNER_SOCKET ?? '';
+if (!socket) {
+  process.stderr.write(
+    'planner: set BERTH_RUNTIME_PLANNER_SOCKET (berth-runtime starts the planner itself)\n',
+  );
+  process.exit(2);
+}
 const idleSeconds = Number(process.env.BERTH_RUNTIME_PLANNER_IDLE || 300);
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (message: string) =>
