@@ -71,14 +71,18 @@ export const runCommand: Command = {
           id = value;
         },
       });
-      return { data: { id, exitCode }, render: () => '', exitCode };
+      return result(ctx, { id, exitCode });
     } catch (err) {
       process.stderr.write(ctx.json ? formatErrorJson(err) : formatError(err, { debug: ctx.debug }));
-      const exitCode = exitStatusForError(err);
-      return { data: { id, exitCode }, render: () => '', exitCode };
+      return result(ctx, { id, exitCode: exitStatusForError(err) });
     }
   },
 };
+
+/** The container's output is the output; `--json` adds `{id, exitCode}` on stdout at the end. */
+function result(ctx: CommandContext, data: { id: string; exitCode: number }) {
+  return { data, render: ctx.json ? undefined : () => '', exitCode: data.exitCode };
+}
 
 /** Options up to IMAGE; IMAGE and everything after it as positionals. */
 export function parseRunArgs(argv: string[]): CommandContext {
