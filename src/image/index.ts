@@ -31,6 +31,8 @@ export * from './content/index.ts';
 export * from './manifest/index.ts';
 export * from './reference/index.ts';
 export * from './registry/index.ts';
+// A container's root filesystem: snapshot mounts, undo steps, the image's users.
+export * from './rootfs/index.ts';
 export * from './store/index.ts';
 export type { TarEntry, TarLimits, TarSink } from './tar/index.ts';
 export { TarReader } from './tar/index.ts';

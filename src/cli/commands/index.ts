@@ -54,6 +54,11 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import('./build.ts')).buildCommand,
   },
   {
+    name: 'run',
+    summary: 'Run a command in a new container from an image (removed when it exits)',
+    load: async () => (await import('./run.ts')).runCommand,
+  },
+  {
     name: 'runtime',
     summary: 'OCI runtime with the runc command line (create, start, state, kill, delete, run, exec, …)',
     load: async () => (await import('./runtime.ts')).runtimeCommand,

@@ -5,40 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError } from '../../core/index.ts';
-import type { Mount } from '../../storage/index.ts';
 import { writeGzipLayer } from '../archive/index.ts';
 import type { Descriptor } from '../manifest/index.ts';
+import { mountSnapshot, Undo } from '../rootfs/index.ts';
 import { chainIds, unpackImage, upperDir } from '../unpack/index.ts';
 import { diffTar, isEmptyDiff } from './diff.ts';
-import { type BuildSyscalls, MS_BIND, MS_REC } from './syscalls.ts';
+import type { BuildSyscalls } from './syscalls.ts';
 import type { BuildDeps } from './types.ts';
 
 /** A layer of the image being built. */
 export interface LayerRef {
   descriptor: Descriptor;
   diffId: string;
-}
-
-/** Undo actions run in reverse order (Incus's reverter). */
-class Undo {
-  readonly #steps: (() => Promise<void> | void)[] = [];
-
-  add(step: () => Promise<void> | void): void {
-    this.#steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    const errors: unknown[] = [];
-    for (const step of this.#steps.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    this.#steps.length = 0;
-    if (errors.length > 0) throw new AggregateError(errors, 'cleaning up the build step failed');
-  }
 }
 
 /** Makes sure every layer is unpacked into a committed snapshot; returns the top chain ID. */
@@ -52,19 +30,6 @@ export async function ensureSnapshots(
     layers: layers.map((l) => ({ diffId: l.diffId, open: () => deps.content.read(l.descriptor.digest) })),
   });
   return result.chainId;
-}
-
-/** Mounts a snapshot's mount list on `target`; overlay's copy-up is kept free of redirects. */
-export function mountSnapshot(sys: BuildSyscalls, mounts: Mount[], target: string): void {
-  const [mount] = mounts;
-  if (mounts.length !== 1 || mount === undefined) throw new Error(`expected one mount, got ${mounts.length}`);
-  if (mount.type === 'bind') {
-    sys.mount({ source: mount.source, target, type: '', flags: MS_BIND | MS_REC, data: '' });
-  } else if (mount.type === 'overlay') {
-    // The layer is read back from the upper dir: no redirect or metacopy xattrs may stand in for data.
-    const data = [...mount.options, 'redirect_dir=off', 'metacopy=off'].join(',');
-    sys.mount({ source: 'overlay', target, type: 'overlay', flags: 0, data });
-  } else throw new Error(`cannot mount snapshot of type ${mount.type}`);
 }
 
 /** Tidies the upper dir once it is unmounted, before it becomes a layer (mount-point stubs). */
@@ -84,7 +49,7 @@ export async function withStepRootfs(
   layers: readonly LayerRef[],
   work: (rootfs: string, scratch: string) => Promise<AfterUnmount | undefined>,
 ): Promise<StepLayer> {
-  const undo = new Undo();
+  const undo = new Undo('the build step');
   try {
     const parent = await ensureSnapshots(deps, layers);
     const id = randomBytes(8).toString('hex');
@@ -154,7 +119,7 @@ export async function withLayersView<T>(
   layers: readonly LayerRef[],
   read: (root: string) => Promise<T>,
 ): Promise<T> {
-  const undo = new Undo();
+  const undo = new Undo('the build step');
   const id = randomBytes(8).toString('hex');
   const dir = join(deps.workRoot, `view-${id}`);
   try {

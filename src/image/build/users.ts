@@ -1,73 +1,18 @@
-// USER and --chown names → numeric ids, from the image's own /etc/passwd and /etc/group (read
-// inside the root filesystem: a symlinked /etc/passwd cannot point at the host's).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isErrno } from '../../core/index.ts';
-import { resolveInTree } from './context/index.ts';
+// USER and --chown names → numeric ids from the image's own passwd/group (src/image/rootfs), with
+// the build's error code so the executor can name the Containerfile line.
+import { resolveUser as resolveRootfsUser } from '../rootfs/index.ts';
 import { buildError } from './errors.ts';
 import type { StepUser } from './types.ts';
 
-interface Entry {
-  name: string;
-  id: number;
-  /** passwd: the primary group; group: unused. */
-  gid: number;
-  /** group: the member list. */
-  members: string[];
-}
-
-/** `/etc/passwd` or `/etc/group` of the root filesystem, resolved inside it; none is empty. */
-function readDb(rootfs: string, file: '/etc/passwd' | '/etc/group'): Entry[] {
-  let text: string;
-  try {
-    const path = resolveInTree({ kind: 'rootfs', root: rootfs }, file, { followFinal: true });
-    text = readFileSync(join(rootfs, path), 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) return [];
-    throw err;
-  }
-  return text
-    .split('\n')
-    .map((line) => line.split(':'))
-    .filter((f) => f.length >= 4 && /^\d+$/.test(f[2]!))
-    .map((f) => ({
-      name: f[0]!,
-      id: Number(f[2]),
-      gid: file === '/etc/passwd' ? Number(f[3]) || 0 : 0,
-      members: file === '/etc/group' ? f[3]!.split(',').filter(Boolean) : [],
-    }));
-}
-
 /** Resolves `user[:group]` (names or numbers) as Docker does; `''` is root. */
 export function resolveUser(rootfs: string, spec: string): StepUser {
-  const [userPart = '', groupPart] = spec.split(':', 2);
-  if (userPart === '' && groupPart === undefined) return { uid: 0, gid: 0, additionalGids: [] };
-  const passwd = readDb(rootfs, '/etc/passwd');
-  const groups = readDb(rootfs, '/etc/group');
-  const numeric = /^\d+$/.test(userPart);
-  const entry = passwd.find((p) => (numeric ? p.id === Number(userPart) : p.name === userPart));
-  if (!entry && !numeric) throw unknownName('user', userPart, 'passwd');
-  const uid = entry?.id ?? Number(userPart);
-  let gid = entry?.gid ?? 0;
-  if (groupPart !== undefined && groupPart !== '') {
-    const group = groups.find((g) => g.name === groupPart);
-    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
-    else if (group) gid = group.id;
-    else throw unknownName('group', groupPart, 'group');
-  }
-  const name = entry?.name;
-  const additionalGids =
-    groupPart === undefined && name !== undefined
-      ? groups.filter((g) => g.members.includes(name) && g.id !== gid).map((g) => g.id)
-      : [];
+  const { uid, gid, additionalGids } = resolveRootfsUser(rootfs, spec, ({ what, name, file }) =>
+    buildError({
+      code: 'ERR_IMAGE_BUILD_USER_NOT_FOUND',
+      category: 'NotFound',
+      message: `unable to find ${what} '${name}': no matching entry in the image's /etc/${file}`,
+      hint: `create the ${what} in an earlier RUN step (e.g. adduser) or use a numeric id`,
+    }),
+  );
   return { uid, gid, additionalGids };
-}
-
-function unknownName(what: string, name: string, file: string): Error {
-  return buildError({
-    code: 'ERR_IMAGE_BUILD_USER_NOT_FOUND',
-    category: 'NotFound',
-    message: `unable to find ${what} '${name}': no matching entry in the image's /etc/${file}`,
-    hint: `create the ${what} in an earlier RUN step (e.g. adduser) or use a numeric id`,
-  });
 }

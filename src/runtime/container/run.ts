@@ -7,12 +7,15 @@ import { startContainer } from './start.ts';
 export interface RunOptions extends Omit<CreateOptions, 'monitor'> {
   /** Return once the process runs, leaving the caller to monitor it (like `create` + `start`). */
   detach?: boolean;
+  /** Called with init's host pid once the container is created, before its process starts (network set-up). */
+  beforeStart?: (pid: number) => Promise<void> | void;
 }
 
 /** `run`: create and start; in the foreground, forward signals, wait, delete, and return the exit status. */
 export async function runContainer(o: RunOptions): Promise<number> {
   const { record, launcher } = await createContainer({ ...o, monitor: !o.detach });
   try {
+    await o.beforeStart?.(record.pid);
     await startContainer(o.store, record.id);
   } catch (err) {
     signalQuietly(record.pid, 'SIGKILL');

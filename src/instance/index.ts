@@ -1,0 +1,16 @@
+// Instances: the layer between the CLI/engine and the domains. For now one driver, a foreground
+// container from an image (`berth run`); the VM driver and the Instance interface come with the engine.
+export type { ContainerDriverDeps, RunContainerOnceOptions } from './drivers/container.ts';
+/** Runs an image as a foreground container, removed when it exits; resolves to its exit status. */
+export { exitStatusForError, runContainerOnce } from './drivers/container.ts';
+export type { ContainerSpecOptions, NetworkMode } from './drivers/container-spec.ts';
+/** The OCI spec of a `berth run` container. */
+export { containerSpec } from './drivers/container-spec.ts';
+export type { NetworkSetup } from './drivers/loopback.ts';
+export { kernelNetworkSetup } from './drivers/loopback.ts';
+export type { ImageSourceOptions, PullPolicy } from './image.ts';
+/** Finds, builds (busybox) or pulls the image a container runs. */
+export { resolveRunImage } from './image.ts';
+export type { ImageProcessDefaults, ProcessConfig, ProcessOverrides } from './process-config.ts';
+/** Docker's Entrypoint/Cmd/env/workdir/user rules. */
+export { containerEnv, mergeEnv, mergeProcessConfig } from './process-config.ts';
