@@ -8,7 +8,6 @@ export { encodePlan } from './encode.ts';
 export type { ExecPlanOptions } from './exec-plan.ts';
 /** Builds the launch plan for `exec` into a running container. */
 export { buildExecPlan } from './exec-plan.ts';
-export { CAPABILITIES } from './linux.ts';
 export { parseMountOptions } from './mount-options.ts';
 export { NAMESPACES, planNamespaces } from './namespaces.ts';
 export type { LaunchPlan, OpName, Step, StepArg } from './ops.ts';

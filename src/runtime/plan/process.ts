@@ -1,5 +1,6 @@
 import type { Capabilities, Process } from '../spec/index.ts';
-import { CAPABILITIES, RLIMITS } from './linux.ts';
+import { CAPABILITIES } from '../spec/index.ts';
+import { RLIMITS } from './linux.ts';
 import { specError } from './mounts.ts';
 import type { Step } from './ops.ts';
 
