@@ -1,8 +1,6 @@
 export type { ContainerPlanOptions, SeccompProgram } from './build.ts';
 /** Builds the launch plan for a container's init from a validated config.json. */
 export { buildContainerPlan } from './build.ts';
-export type { CgroupHierarchy } from './cgroup-mount.ts';
-export { readCgroupHierarchies } from './cgroup-mount.ts';
 /** Serializes a launch plan for the native helper. */
 export { encodePlan } from './encode.ts';
 export type { ExecPlanOptions } from './exec-plan.ts';
