@@ -132,13 +132,7 @@ static int do_write_child_file(struct launch *l, const struct plan_step *s) {
   if (step_str(s, 0, &name) || step_str(s, 1, &content)) return step_bad_args(l);
   static char path[64];
   snprintf(path, sizeof(path), "/proc/%d/%s", (int)l->child, name);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return step_fail(l, "open", path);
-  ssize_t w = write(fd, content, strlen(content));
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return w < 0 ? step_fail(l, "write", path) : 0;
+  return write_existing_file(l, path, content);
 }
 
 static int do_report_pid(struct launch *l, const struct plan_step *s) {

@@ -65,6 +65,8 @@ int do_join_keyring(struct launch *l, const struct plan_step *s);
 int do_sethostname(struct launch *l, const struct plan_step *s);
 int do_setdomainname(struct launch *l, const struct plan_step *s);
 int do_write_file(struct launch *l, const struct plan_step *s);
+/* Writes `content` to a file that must exist (procfs, cgroupfs); failures name the path. */
+int write_existing_file(struct launch *l, const char *path, const char *content);
 int do_setrlimit(struct launch *l, const struct plan_step *s);
 int do_personality(struct launch *l, const struct plan_step *s);
 int do_umask(struct launch *l, const struct plan_step *s);

@@ -42,6 +42,10 @@ int do_setdomainname(struct launch *l, const struct plan_step *s) {
 int do_write_file(struct launch *l, const struct plan_step *s) {
   const char *path, *content;
   if (step_str(s, 0, &path) || step_str(s, 1, &content)) return step_bad_args(l);
+  return write_existing_file(l, path, content);
+}
+
+int write_existing_file(struct launch *l, const char *path, const char *content) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return step_fail(l, "open", path);
   ssize_t w = write(fd, content, strlen(content));

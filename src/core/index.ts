@@ -2,5 +2,8 @@ export type { BerthErrorOptions, ErrorCategory, SyscallErrorOptions } from './er
 export { asBerthError, BerthError, isErrno, SyscallError } from './errors.ts';
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './log.ts';
 export { createLogger } from './log.ts';
+export type { MountInfo } from './mountinfo.ts';
+/** Parses /proc/self/mountinfo text into one record per mount. */
+export { parseMountInfo } from './mountinfo.ts';
 export type { BerthPaths } from './paths.ts';
 export { defaultPaths } from './paths.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseMountInfo } from '../core/index.ts';
 import type { RunResult } from '../vm/index.ts';
 import type { Host } from './check.ts';
 import { cgroupLayout } from './checks/cgroup-layout.ts';
@@ -11,7 +12,6 @@ import { netfilterVerdict } from './checks/network.ts';
 import { seccompVerdict } from './checks/seccomp.ts';
 import { guestKernelVerdict, qemuVerdict } from './checks/vm.ts';
 import { runDoctor, summarizeReport } from './doctor.ts';
-import { parseMountInfo } from './mountinfo.ts';
 
 // This project's machines (HOST-NOTES): v1 hierarchies plus systemd's cgroup2 at /unified.
 const HYBRID = `22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
@@ -34,19 +34,6 @@ const LEGACY = `30 20 0:25 / /sys/fs/cgroup/cpu,cpuacct rw shared:5 - cgroup cgr
 `;
 
 describe('mountinfo → cgroup mode', () => {
-  it('parses fields, optional tags and octal escapes', () => {
-    const [m] = parseMountInfo(
-      '36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n',
-    );
-    assert.deepEqual(m, {
-      mountPoint: '/mnt/my disk',
-      options: ['rw', 'noatime'],
-      fsType: 'ext3',
-      source: '/dev/root',
-      superOptions: ['rw', 'errors=continue'],
-    });
-  });
-
   it('sees this machine as hybrid with its v1 controllers', () => {
     const layout = cgroupLayout(parseMountInfo(HYBRID));
     assert.equal(layout.mode, 'hybrid');

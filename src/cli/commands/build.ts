@@ -22,7 +22,7 @@ import {
 import { OverlaySnapshotter } from '../../storage/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { runtimeStepRunner } from './build-runner.ts';
-import { imageContext, requirePositional, stringValue, usage } from './image-context.ts';
+import { imageContext, registryAccess, requirePositional, stringValue, usage } from './image-context.ts';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -118,9 +118,7 @@ async function resolveImage(
     reference,
     content: stores.content,
     images: stores.images,
-    credentials: await registry.credentials.get(reference.registry),
-    insecureRegistries: registry.insecureRegistries,
-    timeoutMs: registry.timeoutMs,
+    ...(await registryAccess(registry, reference.registry)),
   });
 }
 

@@ -1,4 +1,5 @@
 import { BerthError, defaultPaths } from '../../core/index.ts';
+import type { Credentials } from '../../image/index.ts';
 import { ContentStore, CredentialStore, defaultAuthFile, ImageStore } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
 
@@ -44,6 +45,22 @@ export function imageContext(ctx: CommandContext, env: NodeJS.ProcessEnv = proce
     out.timeoutMs = seconds * 1000;
   }
   return out;
+}
+
+/** How pulls and pushes reach `registry`: its stored credentials, the insecure list, the timeout. */
+export async function registryAccess(
+  image: ImageContext,
+  registry: string,
+): Promise<{
+  credentials: Credentials | undefined;
+  insecureRegistries: string[];
+  timeoutMs: number | undefined;
+}> {
+  return {
+    credentials: await image.credentials.get(registry),
+    insecureRegistries: image.insecureRegistries,
+    timeoutMs: image.timeoutMs,
+  };
 }
 
 export function stringValue(ctx: CommandContext, name: string): string | undefined {

@@ -13,6 +13,19 @@ export function progressView(options: { json: boolean; stream?: NodeJS.WriteStre
   return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
 }
 
+/** Runs a pull or push with a progress view, cleared up however the transfer ends. */
+export async function withProgress<T>(
+  json: boolean,
+  transfer: (onProgress: (event: TransferProgress) => void) => Promise<T>,
+): Promise<T> {
+  const view = progressView({ json });
+  try {
+    return await transfer((event) => view.update(event));
+  } finally {
+    view.finish();
+  }
+}
+
 const FINAL = new Set(['done', 'exists', 'mounted']);
 
 class LinesView implements ProgressView {

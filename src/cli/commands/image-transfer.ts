@@ -11,12 +11,13 @@ import type { Command, CommandContext } from '../command.ts';
 import {
   imageContext,
   REGISTRY_OPTIONS,
+  registryAccess,
   requirePositional,
   STORE_HELP,
   STORE_OPTIONS,
   stringValue,
 } from './image-context.ts';
-import { formatBytes, progressView } from './image-progress.ts';
+import { formatBytes, withProgress } from './image-progress.ts';
 
 export const imagePullCommand: Command = {
   name: 'pull',
@@ -29,22 +30,16 @@ export const imagePullCommand: Command = {
     const reference = parseReference(name);
     const image = imageContext(ctx);
     const platformText = stringValue(ctx, 'platform');
-    const view = progressView({ json: ctx.json });
-    let record: ImageRecord;
-    try {
-      record = await pullImage({
+    const record = await withProgress(ctx.json, async (onProgress) =>
+      pullImage({
         reference,
         content: image.content,
         images: image.images,
-        credentials: await image.credentials.get(reference.registry),
-        insecureRegistries: image.insecureRegistries,
-        timeoutMs: image.timeoutMs,
-        onProgress: (e) => view.update(e),
+        ...(await registryAccess(image, reference.registry)),
+        onProgress,
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
-      });
-    } finally {
-      view.finish();
-    }
+      }),
+    );
     return {
       data: record,
       render: (r: ImageRecord) =>
@@ -69,23 +64,17 @@ export const imagePushCommand: Command = {
     const reference = parseReference(destination);
     const image = imageContext(ctx);
     const chunk = stringValue(ctx, 'chunk-size');
-    const view = progressView({ json: ctx.json });
-    let result: PushResult;
-    try {
-      result = await pushImage({
+    const result = await withProgress(ctx.json, async (onProgress) =>
+      pushImage({
         image: source,
         destination,
         content: image.content,
         images: image.images,
-        credentials: await image.credentials.get(reference.registry),
-        insecureRegistries: image.insecureRegistries,
-        timeoutMs: image.timeoutMs,
-        onProgress: (e) => view.update(e),
+        ...(await registryAccess(image, reference.registry)),
+        onProgress,
         ...(chunk ? { chunkSize: Number(chunk) } : {}),
-      });
-    } finally {
-      view.finish();
-    }
+      }),
+    );
     return {
       data: result,
       render: (r: PushResult) => {

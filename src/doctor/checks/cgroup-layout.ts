@@ -1,4 +1,5 @@
-import type { MountInfo } from '../mountinfo.ts';
+import type { MountInfo } from '../../core/index.ts';
+import { cgroupHierarchies, cgroupLayoutOf, isV1Controller } from '../../runtime/cgroups/index.ts';
 
 export type CgroupMode = 'v1' | 'hybrid' | 'v2' | 'none';
 
@@ -15,49 +16,26 @@ export interface CgroupLayout {
   v2MountPoint: string | undefined;
 }
 
-/** Controllers the v1 kernel code knows; anything else in a cgroup mount's options is an option. */
-const V1_CONTROLLERS = new Set([
-  'cpu',
-  'cpuacct',
-  'cpuset',
-  'memory',
-  'devices',
-  'freezer',
-  'net_cls',
-  'net_prio',
-  'blkio',
-  'perf_event',
-  'hugetlb',
-  'pids',
-  'rdma',
-  'misc',
-]);
+const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /**
- * v2: only cgroup2 (unified). hybrid: v1 controller hierarchies plus a cgroup2 mount (systemd's
- * /sys/fs/cgroup/unified). v1: controller hierarchies only.
+ * The layout the runtime sees (its own hierarchy reader), with `none` where it would refuse:
+ * v2: cgroup2 at the root; hybrid: v1 controller hierarchies plus a cgroup2 mount (systemd's
+ * /sys/fs/cgroup/unified); v1: controller hierarchies only.
  */
 export function cgroupLayout(mounts: MountInfo[]): CgroupLayout {
+  const hierarchies = cgroupHierarchies(mounts, CGROUP_ROOT);
   const v1: CgroupV1Hierarchy[] = [];
   let v2MountPoint: string | undefined;
-  for (const mount of mounts) {
-    if (mount.fsType === 'cgroup2') {
+  for (const h of hierarchies) {
+    if (h.version === 2) {
       // Prefer the canonical location if cgroup2 is mounted more than once.
-      if (v2MountPoint === undefined || mount.mountPoint === '/sys/fs/cgroup')
-        v2MountPoint = mount.mountPoint;
-    } else if (mount.fsType === 'cgroup') {
-      const controllers = mount.superOptions.filter((o) => V1_CONTROLLERS.has(o));
-      const seen = v1.some((h) => h.controllers.join() === controllers.join());
-      if (controllers.length > 0 && !seen) v1.push({ mountPoint: mount.mountPoint, controllers });
+      if (v2MountPoint === undefined || h.mountPoint === CGROUP_ROOT) v2MountPoint = h.mountPoint;
+      continue;
     }
+    const controllers = h.controllers.filter(isV1Controller);
+    const seen = v1.some((other) => other.controllers.join() === controllers.join());
+    if (controllers.length > 0 && !seen) v1.push({ mountPoint: h.mountPoint, controllers });
   }
-  const mode: CgroupMode =
-    v1.length > 0
-      ? v2MountPoint === undefined
-        ? 'v1'
-        : 'hybrid'
-      : v2MountPoint === undefined
-        ? 'none'
-        : 'v2';
-  return { mode, v1, v2MountPoint };
+  return { mode: cgroupLayoutOf(hierarchies, CGROUP_ROOT), v1, v2MountPoint };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { parseMountInfo } from '../../core/index.ts';
 import { type CheckContext, type CheckResult, fail, ok, warn } from '../check.ts';
-import { parseMountInfo } from '../mountinfo.ts';
 import { type CgroupLayout, cgroupLayout } from './cgroup-layout.ts';
 
 /** Controllers Berth sets limits with; a host without one of them cannot enforce that limit. */

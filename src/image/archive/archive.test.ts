@@ -64,3 +64,26 @@ test('--change instructions: exec and shell forms, ENV forms, unknown instructio
   assert.throws(() => applyChanges({}, ['RUN rm -rf /']), { code: 'ERR_IMAGE_CHANGE_INVALID' });
   assert.throws(() => applyChanges({}, ['CMD ["a", 1]']), { code: 'ERR_IMAGE_CHANGE_INVALID' });
 });
+
+test('tar errors come out as archive errors naming the archive', async () => {
+  const bytes = Buffer.concat([
+    tarHeader({ name: 'a', type: 'file', mode: 0o644, size: 600 }),
+    Buffer.alloc(100),
+  ]);
+  const drain = async (input: Buffer) => {
+    const source = (async function* () {
+      yield input;
+    })();
+    for await (const m of readTar(source, { what: 'x.tar' })) for await (const _ of m.body);
+  };
+  await assert.rejects(drain(bytes), {
+    code: 'ERR_IMAGE_ARCHIVE_INVALID',
+    message: /^x\.tar: archive ends early/,
+  });
+  const corrupt = Buffer.from(bytes.subarray(0, 512));
+  corrupt[0] = 0x62;
+  await assert.rejects(drain(corrupt), {
+    code: 'ERR_IMAGE_ARCHIVE_INVALID',
+    message: /^x\.tar: header checksum/,
+  });
+});

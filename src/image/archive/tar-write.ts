@@ -97,7 +97,8 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
   block.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length, 'latin1');
 }
 
-function paxBody(records: Record<string, string | Buffer>): Buffer {
+/** Encodes PAX records, each prefixed by its own length in decimal (the length counts itself). */
+export function paxBody(records: Record<string, string | Buffer>): Buffer {
   const parts = Object.entries(records).map(([key, value]) => {
     const payload = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
     let length = payload.length + 1;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseMountInfo } from '../../core/index.ts';
 import type { Snapshotter } from '../../storage/index.ts';
 import type { BuildSyscalls } from './syscalls.ts';
 
@@ -17,7 +18,8 @@ export async function recoverBuildLeftovers(o: {
   let removed = 0;
   const mountinfo = o.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
   // Deepest first, so a mount on top of another goes before it.
-  const mounts = mountPoints(mountinfo)
+  const mounts = parseMountInfo(mountinfo)
+    .map((m) => m.mountPoint)
     .filter((m) => m.startsWith(`${o.workRoot}/`))
     .sort((a, b) => b.length - a.length);
   for (const mount of mounts) {
@@ -34,15 +36,4 @@ export async function recoverBuildLeftovers(o: {
     removed++;
   }
   return removed;
-}
-
-/** Mount points from /proc/self/mountinfo (field 5), with the kernel's octal escapes decoded. */
-export function mountPoints(mountinfo: string): string[] {
-  return mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined)
-    .map((p) =>
-      p.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
-    );
 }

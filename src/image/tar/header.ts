@@ -87,6 +87,17 @@ export function parseHeader(block: Buffer, where: string): RawHeader {
   };
 }
 
+/** True when `block` is a tar header with a valid checksum (the start of a tar archive). */
+export function isTarHeader(block: Buffer): boolean {
+  if (block.length < BLOCK || isZeroBlock(block)) return false;
+  try {
+    verifyChecksum(block, 'first block');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function verifyChecksum(block: Buffer, where: string): void {
   const stored = cString(block, 148, 8).trim();
   if (!/^[0-7]+$/.test(stored)) throw invalidLayer(`header checksum field is not octal (${where})`);

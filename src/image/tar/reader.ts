@@ -47,9 +47,15 @@ export interface TarLimits {
   maxPaxBytes: number;
   /** Longest path or link target accepted, in bytes (default 4096, Linux PATH_MAX). */
   maxNameBytes: number;
+  /** Largest file body accepted (default: no limit beyond what a number holds). */
+  maxFileBytes: number;
 }
 
-export const DEFAULT_TAR_LIMITS: TarLimits = { maxPaxBytes: 1 << 20, maxNameBytes: 4096 };
+export const DEFAULT_TAR_LIMITS: TarLimits = {
+  maxPaxBytes: 1 << 20,
+  maxNameBytes: 4096,
+  maxFileBytes: Number.MAX_SAFE_INTEGER,
+};
 
 type State = 'header' | 'meta' | 'body' | 'padding' | 'zero' | 'done';
 
@@ -90,12 +96,20 @@ export class TarReader {
     this.#offset += chunk.length;
   }
 
+  /** True when the input so far stops inside an entry (a header, a record or a body). */
+  get truncated(): boolean {
+    if (this.#state === 'done' || this.#state === 'zero') return false;
+    return !(
+      this.#state === 'header' &&
+      this.#pendingBytes === 0 &&
+      this.#meta === undefined &&
+      !this.#hasMeta()
+    );
+  }
+
   /** Signals the end of input; throws when the archive stopped inside an entry. */
   end(): void {
-    if (this.#state === 'done' || this.#state === 'zero') return;
-    if (this.#state === 'header' && this.#pendingBytes === 0 && this.#meta === undefined && !this.#hasMeta())
-      return;
-    throw invalidLayer(`archive truncated at byte ${this.#offset} (${this.#where()})`);
+    if (this.truncated) throw invalidLayer(`archive truncated at byte ${this.#offset} (${this.#where()})`);
   }
 
   #hasMeta(): boolean {
@@ -198,6 +212,12 @@ export class TarReader {
     this.#local = {};
     this.#longName = undefined;
     this.#longLink = undefined;
+    if (entry.size > this.#limits.maxFileBytes) {
+      const where = `entry #${entry.index} '${printable(entry.path.slice(0, 200))}'`;
+      throw invalidLayer(
+        `${where} claims ${entry.size} bytes, more than the limit of ${this.#limits.maxFileBytes}`,
+      );
+    }
     this.#sink.entry(entry);
     this.#remaining = entry.size;
     this.#padding = paddingFor(entry.size);

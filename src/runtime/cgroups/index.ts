@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../../core/index.ts';
 import { type DeviceFilterLoader, kernelDeviceFilterLoader } from './bpf.ts';
 import { type CgroupFs, nodeCgroupFs } from './fs.ts';
 import { HybridManager } from './hybrid.ts';
-import { type Hierarchy, modeOf, ownCgroupIn, parseHierarchies } from './mountinfo.ts';
+import { type Hierarchy, layoutOf, modeOf, ownCgroupIn, parseHierarchies } from './mountinfo.ts';
 import { resolveCgroupPath } from './path.ts';
 import type { CgroupManager, CgroupMode } from './types.ts';
 import { V1Manager } from './v1.ts';
@@ -14,6 +14,9 @@ export type { DeviceFilterLoader } from './bpf.ts';
 export { compileDeviceFilter, encodeProgram } from './device-filter.ts';
 export { allowRulesForDevices, defaultAllowedDevices, effectiveDeviceRules } from './devices.ts';
 export type { CgroupFs } from './fs.ts';
+export type { Hierarchy as CgroupHierarchy } from './mountinfo.ts';
+/** The cgroup hierarchies among parsed mounts, at or under a root; and whether an option names a v1 controller. */
+export { cgroupHierarchies, isV1Controller } from './mountinfo.ts';
 export { expandSlice, resolveCgroupPath } from './path.ts';
 export type { BlkioEntry, CgroupManager, CgroupMode, CgroupStats, MemoryEntry } from './types.ts';
 export { blkioWeightToIoWeight, sharesToWeight, swapToV2 } from './v2-resources.ts';
@@ -24,6 +27,16 @@ const DEFAULT_ROOT = '/sys/fs/cgroup';
 export function detectCgroupMode(mountinfo?: string, root = DEFAULT_ROOT): CgroupMode {
   const text = mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
   return modeOf(parseHierarchies(text, root), root);
+}
+
+/** The cgroup hierarchies mounted at or under `root`, from /proc/self/mountinfo text (read when not given). */
+export function readCgroupHierarchies(mountinfo?: string, root = DEFAULT_ROOT): Hierarchy[] {
+  return parseHierarchies(mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8'), root);
+}
+
+/** The layout of hierarchies as detectCgroupMode tells it, or `none` instead of an error when nothing is mounted. */
+export function cgroupLayoutOf(hierarchies: Hierarchy[], root = DEFAULT_ROOT): CgroupMode | 'none' {
+  return layoutOf(hierarchies, root);
 }
 
 export interface CgroupManagerOptions {

@@ -1,4 +1,4 @@
-import { BerthError } from '../../core/index.ts';
+import { BerthError, type MountInfo, parseMountInfo } from '../../core/index.ts';
 import type { CgroupMode } from './types.ts';
 
 /** One mounted cgroup hierarchy. */
@@ -10,6 +10,8 @@ export interface Hierarchy {
   mountRoot: string;
   /** v1 controllers on this mount (`cpu`, `cpuacct`, `name=systemd`); empty for v2. */
   controllers: string[];
+  /** Per-superblock options as mounted (`rw`, `cpu`, `cpuacct`, `xattr`, `nsdelegate` …). */
+  superOptions: string[];
 }
 
 const V1_CONTROLLERS = new Set([
@@ -29,44 +31,50 @@ const V1_CONTROLLERS = new Set([
   'misc',
 ]);
 
-// mountinfo escapes space, tab, newline and backslash as octal.
-function unescapeField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
-}
-
-/** The cgroup hierarchies mounted at or under `root`, from /proc/self/mountinfo text. */
-export function parseHierarchies(mountinfo: string, root: string): Hierarchy[] {
+/** The cgroup hierarchies among `mounts` mounted at or under `root`. */
+export function cgroupHierarchies(mounts: readonly MountInfo[], root: string): Hierarchy[] {
   const out: Hierarchy[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (left === undefined || right === undefined) continue;
-    const fields = left.split(' ');
-    const [fstype, , superOptions = ''] = right.split(' ');
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const mountPoint = unescapeField(fields[4] ?? '');
+  for (const mount of mounts) {
+    const { fsType, mountPoint, superOptions } = mount;
+    if (fsType !== 'cgroup' && fsType !== 'cgroup2') continue;
     if (mountPoint !== root && !mountPoint.startsWith(`${root}/`)) continue;
     const controllers =
-      fstype === 'cgroup2'
-        ? []
-        : superOptions.split(',').filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
-    if (fstype === 'cgroup' && controllers.length === 0) continue;
+      fsType === 'cgroup2' ? [] : superOptions.filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
+    if (fsType === 'cgroup' && controllers.length === 0) continue;
     out.push({
-      version: fstype === 'cgroup2' ? 2 : 1,
+      version: fsType === 'cgroup2' ? 2 : 1,
       mountPoint,
-      mountRoot: unescapeField(fields[3] ?? '/'),
+      mountRoot: mount.root || '/',
       controllers,
+      superOptions,
     });
   }
   return out;
 }
 
-/** Classifies the layout like runc: cgroup2 at the root is v2; v1 plus a cgroup2 mount is hybrid. */
-export function modeOf(hierarchies: Hierarchy[], root: string): CgroupMode {
+/** The cgroup hierarchies mounted at or under `root`, from /proc/self/mountinfo text. */
+export function parseHierarchies(mountinfo: string, root: string): Hierarchy[] {
+  return cgroupHierarchies(parseMountInfo(mountinfo), root);
+}
+
+/** v1 names a controller hierarchy, not a named one such as name=systemd. */
+export function isV1Controller(option: string): boolean {
+  return V1_CONTROLLERS.has(option);
+}
+
+/** The layout like {@link modeOf}, or `none` when no cgroup filesystem is mounted under `root`. */
+export function layoutOf(hierarchies: Hierarchy[], root: string): CgroupMode | 'none' {
   if (hierarchies.some((h) => h.version === 2 && h.mountPoint === root)) return 'v2';
   const v1 = hierarchies.some((h) => h.version === 1);
   const v2 = hierarchies.some((h) => h.version === 2);
   if (v1) return v2 ? 'hybrid' : 'v1';
-  if (v2) return 'v2';
+  return v2 ? 'v2' : 'none';
+}
+
+/** Classifies the layout like runc: cgroup2 at the root is v2; v1 plus a cgroup2 mount is hybrid. */
+export function modeOf(hierarchies: Hierarchy[], root: string): CgroupMode {
+  const mode = layoutOf(hierarchies, root);
+  if (mode !== 'none') return mode;
   throw new BerthError({
     code: 'ERR_RUNTIME_CGROUP_NOT_MOUNTED',
     category: 'FailedPrecondition',

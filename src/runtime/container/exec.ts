@@ -6,7 +6,7 @@ import { containerStatus, type StateStore, writeFileAtomic } from '../state/inde
 import { recordCgroup, type Warn } from './cgroup.ts';
 import { compileSeccompOf, signalQuietly, specState } from './create.ts';
 import { type StartLauncher, startLauncher } from './launcher.ts';
-import { waitForExit } from './run.ts';
+import { followProcess } from './run.ts';
 import { reportUnsupported, unsupportedSettings } from './unsupported.ts';
 import { wrongState } from './wrong-state.ts';
 
@@ -58,15 +58,5 @@ export async function execProcess(o: ExecOptions): Promise<number> {
     launcher.close();
     throw err;
   }
-  if (o.detach) {
-    launcher.close();
-    return 0;
-  }
-  const stopForwarding = launcher.forwardSignals(pid);
-  try {
-    return await waitForExit(launcher);
-  } finally {
-    stopForwarding();
-    launcher.close();
-  }
+  return followProcess(launcher, { pid, detach: o.detach });
 }

@@ -24,17 +24,34 @@ export async function runContainer(o: RunOptions): Promise<number> {
     await destroy(o.store, record);
     throw cause ?? err;
   }
+  return followProcess(launcher, {
+    pid: record.pid,
+    detach: o.detach,
+    after: async () => {
+      await destroy(o.store, record);
+    },
+  });
+}
+
+/**
+ * Detached: lets go of the launcher and returns 0. Attached: forwards signals to `pid` and returns
+ * its exit status; `after` runs however the wait ends.
+ */
+export async function followProcess(
+  launcher: Launcher,
+  o: { pid: number; detach?: boolean | undefined; after?: () => Promise<void> },
+): Promise<number> {
   if (o.detach) {
     launcher.close();
     return 0;
   }
-  const stopForwarding = launcher.forwardSignals(record.pid);
+  const stopForwarding = launcher.forwardSignals(o.pid);
   try {
     return await waitForExit(launcher);
   } finally {
     stopForwarding();
     launcher.close();
-    await destroy(o.store, record);
+    await o.after?.();
   }
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { type CgroupHierarchy, readCgroupHierarchies } from '../cgroups/index.ts';
 import type { Mount } from '../spec/index.ts';
 import { MS } from './linux.ts';
 import type { MountOptions } from './mount-options.ts';
@@ -12,32 +13,8 @@ export interface CgroupMountContext {
   cgroupDirs?: readonly string[];
   /** The container gets its own cgroup namespace, so the cgroup filesystem can be mounted fresh. */
   cgroupns: boolean;
-  /** Host cgroup mounts; read from /proc/self/mountinfo when not given. */
+  /** Host cgroup hierarchies under /sys/fs/cgroup; read from /proc/self/mountinfo when not given. */
   hierarchies?: CgroupHierarchy[];
-}
-
-export interface CgroupHierarchy {
-  mountpoint: string;
-  fstype: 'cgroup' | 'cgroup2';
-  /** Super options, e.g. `rw,cpu,cpuacct` (v1). */
-  superOptions: string;
-}
-
-/** Host cgroup hierarchies mounted under /sys/fs/cgroup, from mountinfo. */
-export function readCgroupHierarchies(
-  mountinfo = readFileSync('/proc/self/mountinfo', 'utf8'),
-): CgroupHierarchy[] {
-  const out: CgroupHierarchy[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const [fstype, , superOptions = ''] = right.split(' ');
-    const mountpoint = left.split(' ')[4] ?? '';
-    if ((fstype === 'cgroup' || fstype === 'cgroup2') && mountpoint.startsWith('/sys/fs/cgroup')) {
-      out.push({ mountpoint, fstype, superOptions });
-    }
-  }
-  return out;
 }
 
 const ROOT = Slot.rootfs;
@@ -47,7 +24,7 @@ export function cgroupMountSteps(mount: Mount, options: MountOptions, ctx: Cgrou
   const hierarchies = ctx.hierarchies ?? readCgroupHierarchies();
   const dest = mount.destination;
   const flags = options.flags & ~MS.rdonly;
-  const unifiedOnly = hierarchies.length === 1 && hierarchies[0]?.mountpoint === '/sys/fs/cgroup';
+  const unifiedOnly = hierarchies.length === 1 && hierarchies[0]?.mountPoint === '/sys/fs/cgroup';
   if (unifiedOnly)
     return [
       { op: 'mkdir', args: [ROOT, dest, 0o755] },
@@ -60,7 +37,7 @@ export function cgroupMountSteps(mount: Mount, options: MountOptions, ctx: Cgrou
   for (const h of hierarchies) {
     // A hierarchy the container's cgroup was not created in is left out, as runc does.
     if (!ctx.cgroupns && !existsSync(cgroupDirIn(h, ctx))) continue;
-    const name = basename(h.mountpoint);
+    const name = basename(h.mountPoint);
     const target = join(dest, name);
     steps.push(
       { op: 'mkdir', args: [ROOT, target, 0o755] },
@@ -78,14 +55,9 @@ export function cgroupMountSteps(mount: Mount, options: MountOptions, ctx: Cgrou
 
 function hierarchySteps(h: CgroupHierarchy, target: string, flags: number, ctx: CgroupMountContext): Step[] {
   if (ctx.cgroupns) {
-    const data =
-      h.fstype === 'cgroup'
-        ? h.superOptions
-            .split(',')
-            .filter((o) => o !== 'rw' && o !== 'ro')
-            .join(',')
-        : '';
-    return [{ op: 'mount', args: [h.fstype, target, h.fstype, flags, data, ROOT] }];
+    const fsType = h.version === 1 ? 'cgroup' : 'cgroup2';
+    const data = h.version === 1 ? h.superOptions.filter((o) => o !== 'rw' && o !== 'ro').join(',') : '';
+    return [{ op: 'mount', args: [fsType, target, fsType, flags, data, ROOT] }];
   }
   const source = cgroupDirIn(h, ctx);
   const steps: Step[] = [{ op: 'mount', args: [source, target, '', MS.bind | MS.rec, '', ROOT] }];
@@ -96,6 +68,6 @@ function hierarchySteps(h: CgroupHierarchy, target: string, flags: number, ctx: 
 
 /** The container's directory in hierarchy `h`. */
 function cgroupDirIn(h: CgroupHierarchy, ctx: CgroupMountContext): string {
-  const inside = ctx.cgroupDirs?.find((d) => d === h.mountpoint || d.startsWith(`${h.mountpoint}/`));
-  return inside ?? join(h.mountpoint, ctx.cgroupsPath);
+  const inside = ctx.cgroupDirs?.find((d) => d === h.mountPoint || d.startsWith(`${h.mountPoint}/`));
+  return inside ?? join(h.mountPoint, ctx.cgroupsPath);
 }

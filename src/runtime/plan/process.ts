@@ -1,5 +1,5 @@
 import type { Capabilities, Process } from '../spec/index.ts';
-import { CAPABILITIES, RLIMITS } from './linux.ts';
+import { CAPABILITIES, RLIMITS } from '../spec/index.ts';
 import { specError } from './mounts.ts';
 import type { Step } from './ops.ts';
 

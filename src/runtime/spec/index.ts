@@ -7,8 +7,8 @@ export {
 } from './capabilities.ts';
 export type { DefaultSpecOptions } from './defaults.ts';
 export { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './defaults.ts';
+export { RLIMIT_TYPES, RLIMITS } from './rlimits.ts';
 export type * from './types.ts';
-export { RLIMIT_TYPES } from './validate.ts';
 export { NAMESPACE_TYPES } from './validate-linux.ts';
 
 import { defaultSeccompProfile } from '../seccomp/index.ts';

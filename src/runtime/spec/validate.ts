@@ -21,28 +21,9 @@ import {
   UINT32,
   UINT64,
 } from './check.ts';
+import { RLIMIT_TYPES } from './rlimits.ts';
 import type { Spec } from './types.ts';
 import { checkLinux } from './validate-linux.ts';
-
-/** Rlimits Linux knows, as config.json names them. */
-export const RLIMIT_TYPES = [
-  'RLIMIT_CPU',
-  'RLIMIT_FSIZE',
-  'RLIMIT_DATA',
-  'RLIMIT_STACK',
-  'RLIMIT_CORE',
-  'RLIMIT_RSS',
-  'RLIMIT_NPROC',
-  'RLIMIT_NOFILE',
-  'RLIMIT_MEMLOCK',
-  'RLIMIT_AS',
-  'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING',
-  'RLIMIT_MSGQUEUE',
-  'RLIMIT_NICE',
-  'RLIMIT_RTPRIO',
-  'RLIMIT_RTTIME',
-] as const;
 
 const HOOK_KINDS = [
   'prestart',
@@ -164,7 +145,7 @@ function checkRlimits(value: Json, path: string): void {
     const rlimit = object(item, p);
     required(rlimit, 'type', p, (v, q) => {
       const type = string(v, q);
-      if (!(RLIMIT_TYPES as readonly string[]).includes(type)) {
+      if (!RLIMIT_TYPES.includes(type)) {
         throw specInvalid(
           q,
           `unknown rlimit type ${JSON.stringify(type)}`,

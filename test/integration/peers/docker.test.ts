@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxTarball } from '../../fixtures/busybox-rootfs.ts';
 import { type Dockerd, startDockerd } from './docker.ts';
@@ -20,6 +20,12 @@ describe('docker with --runtime berth', () => {
   const docker = (...args: string[]) => dockerd.docker(args);
   const run = (...args: string[]) =>
     docker('run', '--rm', '--runtime', 'berth', '--network', 'none', ...args);
+  /** `docker run --name NAME` with berth and no network (kept after exit); removed when the test ends. */
+  const runNamed = async (t: TestContext, name: string, ...args: string[]) => {
+    const r = await docker('run', '--name', name, '--runtime', 'berth', '--network', 'none', ...args);
+    t.after(() => docker('rm', '-f', name));
+    return r;
+  };
   const inspect = async (name: string, format: string) =>
     (await docker('inspect', '-f', format, name)).stdout.trim();
 
@@ -90,21 +96,8 @@ describe('docker with --runtime berth', () => {
 
   it('runs docker exec in a running container', async (t) => {
     const name = 'exec-target';
-    const started = await docker(
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
-      IMAGE,
-      'sleep',
-      '300',
-    );
+    const started = await runNamed(t, name, '-d', IMAGE, 'sleep', '300');
     assert.equal(started.code, 0, started.stderr);
-    t.after(() => docker('rm', '-f', name));
     assert.equal((await docker('exec', name, 'echo', 'inside')).stdout, 'inside\n');
     assert.equal(
       (await docker('exec', '-u', '1000', '-w', '/tmp', name, 'sh', '-c', 'id -u; pwd')).stdout,
@@ -119,74 +112,37 @@ describe('docker with --runtime berth', () => {
   it('stops with SIGTERM, then SIGKILL after the grace period', async (t) => {
     const name = 'stop-target';
     // pid 1 ignores SIGTERM unless it handles it: sleep as pid 1 must be killed after the timeout.
-    await docker(
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
-      IMAGE,
-      'sleep',
-      '300',
-    );
-    t.after(() => docker('rm', '-f', name));
+    await runNamed(t, name, '-d', IMAGE, 'sleep', '300');
     const stopped = await docker('stop', '-t', '1', name);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.equal(await inspect(name, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 137');
 
     const graceful = 'graceful-target';
-    await docker(
-      'run',
-      '-d',
-      '--name',
+    await runNamed(
+      t,
       graceful,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
+      '-d',
       IMAGE,
       'sh',
       '-c',
       "trap 'exit 0' TERM; while true; do sleep 0.1; done",
     );
-    t.after(() => docker('rm', '-f', graceful));
     await docker('stop', '-t', '30', graceful);
     assert.equal(await inspect(graceful, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 0');
   });
 
   it('kills with the requested signal', async (t) => {
     const name = 'kill-target';
-    await docker(
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
-      IMAGE,
-      'sleep',
-      '300',
-    );
-    t.after(() => docker('rm', '-f', name));
+    await runNamed(t, name, '-d', IMAGE, 'sleep', '300');
     assert.equal((await docker('kill', '-s', 'KILL', name)).code, 0);
     assert.equal(await inspect(name, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 137');
   });
 
   it('enforces --memory: a process that outgrows it is OOM-killed', async (t) => {
     const name = 'oom-target';
-    const r = await docker(
-      'run',
-      '--name',
+    const r = await runNamed(
+      t,
       name,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
       '--memory',
       '32m',
       '--memory-swap',
@@ -196,7 +152,6 @@ describe('docker with --runtime berth', () => {
       '-c',
       'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived',
     );
-    t.after(() => docker('rm', '-f', name));
     assert.equal(r.code, 137, `expected an OOM kill, got ${r.code}: ${r.stdout}${r.stderr}`);
     assert.equal(await inspect(name, '{{.State.OOMKilled}}'), 'true');
   });
@@ -220,43 +175,14 @@ describe('docker with --runtime berth', () => {
 
   it('restarts a container (docker restart and --restart on-failure)', async (t) => {
     const name = 'restart-target';
-    await docker(
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
-      IMAGE,
-      'sleep',
-      '300',
-    );
-    t.after(() => docker('rm', '-f', name));
+    await runNamed(t, name, '-d', IMAGE, 'sleep', '300');
     const firstPid = await inspect(name, '{{.State.Pid}}');
     assert.equal((await docker('restart', '-t', '0', name)).code, 0);
     assert.equal(await inspect(name, '{{.State.Running}}'), 'true');
     assert.notEqual(await inspect(name, '{{.State.Pid}}'), firstPid);
 
     const failing = 'on-failure-target';
-    await docker(
-      'run',
-      '-d',
-      '--name',
-      failing,
-      '--runtime',
-      'berth',
-      '--network',
-      'none',
-      '--restart',
-      'on-failure:2',
-      IMAGE,
-      'sh',
-      '-c',
-      'exit 1',
-    );
-    t.after(() => docker('rm', '-f', failing));
+    await runNamed(t, failing, '-d', '--restart', 'on-failure:2', IMAGE, 'sh', '-c', 'exit 1');
     await docker('wait', failing);
     for (
       let i = 0;

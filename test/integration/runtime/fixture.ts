@@ -3,7 +3,6 @@
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -11,7 +10,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/runtime/spec/index.ts';
 import { defaultSpec } from '../../../src/runtime/spec/index.ts';
+import { makeBusyboxRootfs } from '../../fixtures/busybox-rootfs.ts';
 import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 
 /** A config.json with the parts tests change present. */
@@ -85,12 +84,7 @@ export interface RuntimeFixture {
 export function createFixture(): RuntimeFixture {
   const dir = mkdtempSync(join(tmpdir(), 'berth-rt-'));
   const rootfs = join(dir, 'rootfs');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  for (const d of ['proc', 'sys', 'dev', 'tmp', 'etc', 'root']) mkdirSync(join(rootfs, d));
-  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
-  const list = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n');
-  for (const app of list) if (app && app !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', app));
-  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  makeBusyboxRootfs(rootfs);
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'data/hello'), 'hello from the host\n');
   const root = join(dir, 'state');

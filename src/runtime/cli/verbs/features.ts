@@ -1,4 +1,5 @@
-import { CAPABILITIES, NAMESPACES } from '../../plan/index.ts';
+import { NAMESPACES } from '../../plan/index.ts';
+import { CAPABILITIES } from '../../spec/index.ts';
 import type { Verb } from '../verb.ts';
 
 const MOUNT_OPTIONS = [
