@@ -1,2 +1,2 @@
 /** Runs the runc-compatible `berth-runtime` command line and returns the exit code. */
-export { runtimeMain } from './main.ts';
+export { runtimeMain, streamsOutput } from './main.ts';

@@ -39,6 +39,21 @@ const GLOBAL_FLAGS: Record<string, 'string' | 'boolean'> = {
   version: 'boolean',
 };
 
+/**
+ * Whether a call writes output for as long as it runs (`events` without `--stats`). The planner
+ * answers a call only when it ends, so it leaves these to the front-end's slow path.
+ */
+export function streamsOutput(argv: readonly string[]): boolean {
+  try {
+    const rest = parseGlobal(argv, { root: '', logFormat: 'text', debug: false, systemdCgroup: false });
+    if (rest === 'version') return false;
+    const [name, ...verbArgs] = rest;
+    return name === 'events' && !verbArgs.some((a) => a === '--stats' || a === '-stats');
+  } catch {
+    return false;
+  }
+}
+
 /** This process's own environment, directory and stdio: the CLI's default. */
 function processIo(): RuntimeIo {
   return {

@@ -2,7 +2,7 @@
 // (native/frontend.c), so a call does not pay for Node's start-up. docs/design/runtime-planner.md.
 import { chmodSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { runtimeMain } from '../cli/main.ts';
+import { runtimeMain, streamsOutput } from '../cli/main.ts';
 import type { RuntimeIo } from '../cli/verb.ts';
 import { FrameReader, frame } from '../container/launcher.ts';
 import type { Freshness } from './freshness.ts';
@@ -118,8 +118,9 @@ async function serve(conn: Socket, o: PlannerOptions, planner: Planner): Promise
   const request = first && parseRequest(first.map((f) => f.toString('utf8')));
   const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   const uid = fd >= 0 ? peerUid(fd) : undefined;
-  if (!request || uid !== process.getuid?.() || o.freshness.stale()) {
-    // The front-end takes the slow path; a stale planner makes way for a fresh one.
+  if (!request || uid !== process.getuid?.() || o.freshness.stale() || streamsOutput(request.argv)) {
+    // The front-end takes the slow path (a streaming call writes as it goes, which the planner's
+    // answer-at-the-end cannot); a stale planner makes way for a fresh one.
     conn.end(frame(['slow']));
     if (o.freshness.stale()) planner.retire('its sources changed');
     return;

@@ -14,6 +14,7 @@ import {
   type RuntimeFixture,
   runBundle,
   runtime,
+  runtimeEnv,
 } from './fixture.ts';
 
 const MiB = 1024 * 1024;
@@ -139,6 +140,7 @@ describe('berth-runtime cgroups', () => {
     );
     const events = spawn(BERTH_RUNTIME, ['--root', fx.root, 'events', '--interval', '200ms', 'ev'], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: runtimeEnv(fx.dir),
     });
     t.after(() => events.kill('SIGKILL'));
     const exited = new Promise<number | null>((resolve) => events.on('exit', resolve));
