@@ -1,4 +1,5 @@
 // Kernel facts about the planner's connections and its lock, through koffi (Node exposes neither).
+import { readlinkSync } from 'node:fs';
 import koffi from 'koffi';
 
 const SOL_SOCKET = 1;
@@ -23,13 +24,32 @@ function load() {
   return libc;
 }
 
-/** The uid of the process at the other end of a connected unix socket (SO_PEERCRED). */
-export function peerUid(fd: number): number | undefined {
+/** The pid (as this process's pid namespace sees it; 0 when it cannot) and uid of a socket's peer. */
+export function peerCredentials(fd: number): { pid: number; uid: number } | undefined {
   const cred = Buffer.alloc(12);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(12);
   if (load().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return undefined;
-  return cred.readUInt32LE(4);
+  return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4) };
+}
+
+// The planner acts for its caller: it must see the same pids, files and network as the caller.
+const SHARED_NAMESPACES = ['pid', 'mnt', 'net', 'user'];
+
+/**
+ * Whether `pid` lives in this process's pid, mount, network and user namespaces. A caller in
+ * another pid namespace (a shim inside a container, a daemon under `unshare`) reports pids the
+ * planner would misread, so such calls take the front-end's slow path.
+ */
+export function sharesNamespaces(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    return SHARED_NAMESPACES.every(
+      (ns) => readlinkSync(`/proc/${pid}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`),
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Takes an exclusive flock without waiting; false when another process holds it. */

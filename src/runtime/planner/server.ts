@@ -7,7 +7,7 @@ import type { RuntimeIo } from '../cli/verb.ts';
 import { FrameReader, frame } from '../container/launcher.ts';
 import type { Freshness } from './freshness.ts';
 import { frontendLauncher } from './frontend-launcher.ts';
-import { peerUid } from './peer.ts';
+import { peerCredentials, sharesNamespaces } from './peer.ts';
 
 export const PLANNER_PROTOCOL = '1';
 
@@ -117,8 +117,9 @@ async function serve(conn: Socket, o: PlannerOptions, planner: Planner): Promise
   const first = await reader.next();
   const request = first && parseRequest(first.map((f) => f.toString('utf8')));
   const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-  const uid = fd >= 0 ? peerUid(fd) : undefined;
-  if (!request || uid !== process.getuid?.() || o.freshness.stale() || streamsOutput(request.argv)) {
+  const peer = fd >= 0 ? peerCredentials(fd) : undefined;
+  const sameCaller = peer !== undefined && peer.uid === process.getuid?.() && sharesNamespaces(peer.pid);
+  if (!request || !sameCaller || o.freshness.stale() || streamsOutput(request.argv)) {
     // The front-end takes the slow path (a streaming call writes as it goes, which the planner's
     // answer-at-the-end cannot); a stale planner makes way for a fresh one.
     conn.end(frame(['slow']));

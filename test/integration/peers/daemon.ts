@@ -51,7 +51,7 @@ export async function startPeerDaemon(options: StartOptions): Promise<PeerDaemon
       'sh',
       ...options.argv(dir),
     ],
-    { stdio: ['ignore', out, out] },
+    { stdio: ['ignore', out, out], env: daemonEnv() },
   );
   const daemon: PeerDaemon = {
     dir,
@@ -66,6 +66,15 @@ export async function startPeerDaemon(options: StartOptions): Promise<PeerDaemon
     await daemon.stop();
     throw new Error(`${options.name} did not start: ${(err as Error).message}\n${log.slice(-4000)}`);
   }
+}
+
+/**
+ * The test runner's environment without its NODE_* variables: a daemon passes its environment to
+ * the runtimes it starts, and a Node-based runtime that inherits NODE_TEST_CONTEXT behaves as a
+ * test-runner child instead of a command (no daemon a user runs carries them).
+ */
+function daemonEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_')));
 }
 
 async function waitReady(options: StartOptions, dir: string, child: ChildProcess): Promise<void> {

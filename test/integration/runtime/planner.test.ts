@@ -144,6 +144,36 @@ describe('berth-runtime planner', () => {
   });
   after(() => fx.cleanup());
 
+  it('serves only callers in its own pid and mount namespaces', async (t) => {
+    const dir = plannerDir(t);
+    assert.equal(call(dir, 'auto', 'list', '-q').status, 0);
+    await until('the planner to listen', () => existsSync(join(dir, 'planner.sock')));
+    assert.equal(call(dir, 'require', 'list', '-q').status, 0, 'the planner serves a caller beside it');
+    // A caller in another pid namespace would report pids the planner misreads (a container's
+    // pid 1 taken for the host's init): the planner declines, and the front-end runs the call.
+    const inNamespace = (mode: string) =>
+      spawnSync(
+        'unshare',
+        [
+          '--pid',
+          '--fork',
+          '--mount',
+          '--mount-proc',
+          BERTH_RUNTIME,
+          '--root',
+          join(dir, 'root'),
+          'list',
+          '-q',
+        ],
+        { env: env(dir, mode), encoding: 'utf8', timeout: 30_000 },
+      );
+    const required = inNamespace('require');
+    assert.notEqual(required.status, 0, 'with the planner required, the declined call fails');
+    assert.match(required.stderr, /did not answer/);
+    const auto = inNamespace('auto');
+    assert.equal(auto.status, 0, auto.stderr);
+  });
+
   it('works without a planner and starts one for the next calls', async (t) => {
     const dir = plannerDir(t);
     const first = call(dir, 'auto', 'run', '--bundle', bundle, 'first');
