@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
@@ -22,11 +22,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await removeStaleSocket(options.socketPath);
   const server = createApiServer({ routes, log: options.log });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => resolve());
-  });
-  await chmod(options.socketPath, 0o660);
+  // The socket is born 0660 (umask while it is created): no moment when others may connect.
+  const umask = process.umask(0o117);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
   options.log.info('berthd listening', { socket: options.socketPath, pid: process.pid });
   return {
     server,
