@@ -5,7 +5,7 @@ export type { ContainerDriverDeps, RunContainerOnceOptions } from './drivers/con
 export { exitStatusForError, runContainerOnce } from './drivers/container.ts';
 export type { ContainerSpecOptions, NetworkMode } from './drivers/container-spec.ts';
 /** The OCI spec of a `berth run` container. */
-export { containerSpec } from './drivers/container-spec.ts';
+export { containerSpec, useHostNetwork } from './drivers/container-spec.ts';
 export type { NetworkSetup } from './drivers/loopback.ts';
 export { kernelNetworkSetup } from './drivers/loopback.ts';
 export type { ImageSourceOptions, PullPolicy } from './image.ts';

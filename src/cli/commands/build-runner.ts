@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepRunner, StepRunOptions } from '../../image/index.ts';
+import { useHostNetwork } from '../../instance/index.ts';
 import { runContainer } from '../../runtime/container/index.ts';
 import { defaultSpec, type Spec } from '../../runtime/spec/index.ts';
 import { StateStore } from '../../runtime/state/index.ts';
@@ -23,14 +24,7 @@ export function stepSpec(o: StepRunOptions): Spec {
   process.cwd = o.cwd;
   process.user = { uid: o.user.uid, gid: o.user.gid, additionalGids: o.user.additionalGids };
   process.noNewPrivileges = false;
-  const linux = spec.linux!;
-  linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== 'network');
-  spec.mounts!.push({
-    destination: '/etc/resolv.conf',
-    type: 'bind',
-    source: '/etc/resolv.conf',
-    options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
-  });
+  useHostNetwork(spec);
   return spec;
 }
 

@@ -26,18 +26,20 @@ export function containerSpec(o: ContainerSpecOptions): Spec {
   process.env = containerEnv(o.process.env, { hostname: o.hostname, home: o.user.home });
   process.cwd = o.process.cwd;
   process.user = { uid: o.user.uid, gid: o.user.gid, additionalGids: o.user.additionalGids };
-  if (o.network === 'host') {
-    const linux = spec.linux!;
-    linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== 'network');
-    // Names resolve as on the host (what `docker run --network host` does).
-    if (existsSync('/etc/resolv.conf')) {
-      spec.mounts!.push({
-        destination: '/etc/resolv.conf',
-        type: 'bind',
-        source: '/etc/resolv.conf',
-        options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
-      });
-    }
-  }
+  if (o.network === 'host') useHostNetwork(spec);
   return spec;
+}
+
+/** Puts a container in the host's network namespace, resolving names as the host does (`--network host`). */
+export function useHostNetwork(spec: Spec): void {
+  const linux = spec.linux!;
+  linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== 'network');
+  if (existsSync('/etc/resolv.conf')) {
+    spec.mounts!.push({
+      destination: '/etc/resolv.conf',
+      type: 'bind',
+      source: '/etc/resolv.conf',
+      options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+    });
+  }
 }
