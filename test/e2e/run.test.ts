@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { removeEmptyCgroups } from '../fixtures/cgroups.ts';
 
 const BERTH = fileURLToPath(new URL('../../bin/berth', import.meta.url));
 let root = '';
@@ -73,6 +74,7 @@ describe('berth run', () => {
       if (target?.startsWith(root)) spawnSync('umount', ['-l', target]);
     }
     await rm(root, { recursive: true, force: true });
+    removeEmptyCgroups('berth');
   });
 
   it('runs busybox echo hello (busybox is built locally on first use)', () => {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { OverlaySnapshotter } from '../../../src/storage/index.ts';
+import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
 import {
   activeSnapshots,
   type BuildEnv,
@@ -18,6 +19,10 @@ import {
   mountsUnder,
   writeTree,
 } from './build-harness.ts';
+
+// RUN steps' containers leave their parent cgroup (/berth) behind once they are gone.
+after(() => removeEmptyCgroups('berth'));
+
 import { tempDir } from './registry-harness.ts';
 
 const CONTAINERFILE = `# syntax=docker/dockerfile:1
