@@ -1,21 +1,11 @@
 // `--change` instructions for import, in Dockerfile syntax: ENV, CMD, ENTRYPOINT, WORKDIR, USER,
 // LABEL, EXPOSE. Exec form (JSON array) or shell form (run by /bin/sh -c), as Docker does.
 import { BerthError } from '../../core/index.ts';
-
-/** The runtime part of an image config (`config` in the OCI image config), Docker's field names. */
-export interface RuntimeConfig {
-  Env?: string[];
-  Cmd?: string[];
-  Entrypoint?: string[];
-  WorkingDir?: string;
-  User?: string;
-  Labels?: Record<string, string>;
-  ExposedPorts?: Record<string, Record<string, never>>;
-}
+import type { ConfigFields } from '../manifest/index.ts';
 
 /** Applies `changes` (each one instruction) on top of `base`; unknown instructions are an error. */
-export function applyChanges(base: RuntimeConfig, changes: readonly string[]): RuntimeConfig {
-  const out: RuntimeConfig = { ...base, Env: [...(base.Env ?? [])] };
+export function applyChanges(base: ConfigFields, changes: readonly string[]): ConfigFields {
+  const out: ConfigFields = { ...base, Env: [...(base.Env ?? [])] };
   for (const change of changes) {
     const match = /^\s*([A-Za-z]+)\s+([\s\S]*\S)\s*$/.exec(change);
     if (!match) throw invalidChange(change, 'expected an instruction and its argument');

@@ -1,4 +1,3 @@
-export type { RuntimeConfig } from './changes.ts';
 export { applyChanges } from './changes.ts';
 export { decompressed, detectCompression } from './compression.ts';
 export type { ImportOptions } from './import.ts';

@@ -4,17 +4,17 @@ import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ContentStore, Digest } from '../content/index.ts';
+import type { ConfigFields } from '../manifest/index.ts';
 import { type Descriptor, hostPlatform, MediaType } from '../manifest/index.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
 import type { ImageRecord, ImageStore } from '../store/index.ts';
-import type { RuntimeConfig } from './changes.ts';
 
 export interface SingleLayerImage {
   /** The uncompressed layer tar. */
   layer: AsyncIterable<Uint8Array>;
   content: ContentStore;
   images: ImageStore;
-  runtime: RuntimeConfig;
+  runtime: ConfigFields;
   /** Names to give the image (normalized here). */
   names: string[];
   /** The config's `created` and the history entry's time (fixed for reproducible images). */

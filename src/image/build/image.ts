@@ -1,13 +1,14 @@
 // Images in and out of a build: a stored image as a stage's starting point, and a finished
 // stage written as config + OCI manifest into the content store and recorded under its tags.
 import type { ContentStore } from '../content/index.ts';
+import type { ConfigFields } from '../manifest/index.ts';
 import { type Descriptor, hostPlatform, MediaType } from '../manifest/index.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
 import type { ImageRecord, ImageStore } from '../store/index.ts';
 import { cacheKey } from './cache.ts';
 import { buildError } from './errors.ts';
 import type { LayerRef } from './rootfs.ts';
-import type { ConfigFields, HistoryJson, StageState } from './state.ts';
+import type { HistoryJson, StageState } from './state.ts';
 
 interface ConfigDoc {
   config?: ConfigFields;

@@ -1,22 +1,8 @@
 // What a stage has built so far: layers, image config, history, the cache key chain and the
 // ARGs in scope; and how instructions see variables.
+import type { ConfigFields } from '../manifest/index.ts';
 import type { RawInstruction } from './containerfile/index.ts';
 import type { LayerRef } from './rootfs.ts';
-
-/** The runtime part of an image config, Docker's field names (unknown fields kept as they were). */
-export interface ConfigFields {
-  Env?: string[];
-  Cmd?: string[];
-  Entrypoint?: string[];
-  WorkingDir?: string;
-  User?: string;
-  Labels?: Record<string, string>;
-  ExposedPorts?: Record<string, object>;
-  Volumes?: Record<string, object>;
-  StopSignal?: string;
-  Shell?: string[];
-  [field: string]: unknown;
-}
 
 export interface HistoryJson {
   created?: string;

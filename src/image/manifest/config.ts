@@ -2,6 +2,24 @@ import { BerthError } from '../../core/index.ts';
 import { type Digest, parseDigest } from '../content/index.ts';
 
 /** One step of an image's history (`docker history`). */
+/**
+ * The `config` object of an image config as written on the wire (Docker's field names); fields
+ * Berth does not know are kept as they were.
+ */
+export interface ConfigFields {
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  User?: string;
+  Labels?: Record<string, string>;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  StopSignal?: string;
+  Shell?: string[];
+  [field: string]: unknown;
+}
+
 export interface HistoryEntry {
   created?: string;
   createdBy?: string;

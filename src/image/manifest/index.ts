@@ -1,4 +1,4 @@
-export type { HistoryEntry, ImageConfig } from './config.ts';
+export type { ConfigFields, HistoryEntry, ImageConfig } from './config.ts';
 export { parseImageConfig } from './config.ts';
 export type { LayerCompression } from './media-types.ts';
 export {
