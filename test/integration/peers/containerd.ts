@@ -1,15 +1,10 @@
 // A private containerd (Debian's containerd 1.6) and its `ctr` client, for tests that drive
 // Berth through containerd's runc shim as Kubernetes nodes do.
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
-import { type PeerDaemon, startPeerDaemon } from './daemon.ts';
-import type { CommandOutput } from './docker.ts';
-
-const run = promisify(execFile);
+import { type CommandOutput, capture, type PeerDaemon, startPeerDaemon } from './daemon.ts';
 
 export interface Containerd extends PeerDaemon {
   /** Runs `ctr` against this daemon in namespace `berth-test`; never throws on a non-zero exit. */
@@ -66,15 +61,5 @@ function ctrClient(
   args: string[],
   options: { timeoutMs?: number } = {},
 ): Promise<CommandOutput> {
-  return capture('ctr', ['--address', address, '--namespace', NAMESPACE, ...args], options.timeoutMs);
-}
-
-async function capture(file: string, args: string[], timeoutMs = 60_000): Promise<CommandOutput> {
-  try {
-    const { stdout, stderr } = await run(file, args, { timeout: timeoutMs });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+  return capture('ctr', ['--address', address, '--namespace', NAMESPACE, ...args], options);
 }

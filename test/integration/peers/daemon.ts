@@ -1,13 +1,14 @@
 // Starts a peer daemon (dockerd, containerd) for a test, isolated from the host: its own network,
 // mount and pid namespaces (`unshare`), its own state under a temp dir. Stopping it ends every
 // process it started (the pid namespace dies with its init) and removes the temp dir.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 export interface PeerDaemon {
   dir: string;
@@ -108,4 +109,27 @@ async function firstChild(pid: number): Promise<number | undefined> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   const first = text.trim().split(/\s+/)[0];
   return first ? Number(first) : undefined;
+}
+
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a client command to completion; a non-zero exit is an answer, not an exception. */
+export async function capture(
+  file: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CommandOutput> {
+  const child = promisify(execFile)(file, args, { timeout: options.timeoutMs ?? 60_000 });
+  if (options.input !== undefined) child.child.stdin?.end(options.input);
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
 }

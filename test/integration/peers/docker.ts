@@ -1,20 +1,11 @@
 // A private dockerd (Debian's docker.io) with extra OCI runtimes, for tests that drive Berth
 // through Docker as users do.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
-import { type PeerDaemon, startPeerDaemon } from './daemon.ts';
+import { type CommandOutput, capture, type PeerDaemon, startPeerDaemon } from './daemon.ts';
 
-const run = promisify(execFile);
 /** Debian's client: /usr/local/bin/docker on these machines is an unrelated newer one. */
 const DOCKER_CLIENT = '/usr/bin/docker';
-
-export interface CommandOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 export interface Dockerd extends PeerDaemon {
   /** Runs the docker client against this daemon; never throws on a non-zero exit. */
@@ -50,18 +41,10 @@ export async function startDockerd(runtimes: Record<string, string>): Promise<Do
   };
 }
 
-async function dockerClient(
+function dockerClient(
   host: string,
   args: string[],
   options: { input?: string; timeoutMs?: number } = {},
 ): Promise<CommandOutput> {
-  const child = run(DOCKER_CLIENT, ['-H', host, ...args], { timeout: options.timeoutMs ?? 60_000 });
-  if (options.input !== undefined) child.child.stdin?.end(options.input);
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+  return capture(DOCKER_CLIENT, ['-H', host, ...args], options);
 }
