@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildBusyboxImage, loadImages, localHost, saveImages } from '../../../src/image/index.ts';
-import { readJsonFile, startDockerd, storesIn } from './archive-harness.ts';
+import { startDockerd } from '../peers/docker.ts';
+import { readJsonFile, storesIn } from './archive-harness.ts';
 import { buildLayout, run, tempDir } from './registry-harness.ts';
 
 const exec = promisify(execFile);
@@ -107,25 +108,18 @@ test("Debian's docker load accepts Berth's docker archive and runs the image", a
   const stores = storesIn(join(dir, 'state'));
   await buildBusyboxImage({ ...stores, host: localHost });
   await saveImages({ refs: ['busybox'], ...stores, format: 'docker', output: join(dir, 'bb.tar') });
-  const daemon = await startDockerd(t);
-  if ('failed' in daemon) {
-    t.skip(`dockerd cannot start on this machine: ${daemon.failed}`);
-    return;
-  }
-  assert.match(await daemon.docker(['load', '-i', join(dir, 'bb.tar')]), /Loaded image: busybox:latest/);
-  const id = (await daemon.docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox:latest'])).trim();
+  const dockerd = await startDockerd({});
+  t.after(() => dockerd.stop());
+  const docker = async (args: string[]) => {
+    const r = await dockerd.docker(args);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.match(await docker(['load', '-i', join(dir, 'bb.tar')]), /Loaded image: busybox:latest/);
+  const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox:latest'])).trim();
   const [busybox] = await stores.images.list();
   assert.equal(id, busybox!.id, 'docker computes the same image ID');
-  const out = await daemon.docker([
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    'busybox',
-    'sh',
-    '-c',
-    'echo ran in docker',
-  ]);
+  const out = await docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo ran in docker']);
   assert.equal(out.trim(), 'ran in docker');
 });
 
