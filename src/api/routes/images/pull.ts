@@ -28,11 +28,28 @@ export function imagePullRoute(context: ApiContext): Route {
     async handle(request) {
       const options = pullOptions(request, context.stateDir);
       const events = eventStream<PullEvent, ImageRecord>(
-        (emit) => pullImage({ ...options, onProgress: (progress) => emit({ progress }) }),
+        (emit) => pullImage({ ...options, onProgress: throttled((progress) => emit({ progress })) }),
         (image) => ({ image }),
       );
       return { status: 200, events };
     },
+  };
+}
+
+// A blob's byte counts are sent at most this often: a line per received chunk would cost the
+// daemon more CPU (JSON and a write each) than the download; bars redraw ten times a second.
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Passes every state change on, and a blob's `downloading` counts at most every PROGRESS_INTERVAL_MS. */
+function throttled(emit: (event: TransferProgress) => void): (event: TransferProgress) => void {
+  const last = new Map<string, number>();
+  return (event) => {
+    if (event.status === 'downloading') {
+      const now = performance.now();
+      if (now - (last.get(event.digest) ?? Number.NEGATIVE_INFINITY) < PROGRESS_INTERVAL_MS) return;
+      last.set(event.digest, now);
+    }
+    emit(event);
   };
 }
 
