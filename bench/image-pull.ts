@@ -1,5 +1,6 @@
-// Pull of a multi-layer image from a loopback docker-registry: `berth pull` vs
-// `skopeo copy docker://… oci:…`, the same image, alternating runs, median and ratio.
+// Pull of a multi-layer image from a loopback docker-registry: `berth pull` (without a daemon,
+// and through a running berthd) vs `skopeo copy docker://… oci:…`, the same image, alternating
+// runs, median and ratio.
 //   node bench/image-pull.ts [--layers 6] [--layer-mib 16] [--runs 5]
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ContentStore, ImageStore, pullImage } from '../src/image/index.ts';
+import { startBerthd } from '../test/integration/api/daemon-harness.ts';
 import { run, skopeoCopy, startRegistry, tempDir } from '../test/integration/image/registry-harness.ts';
 
 const { values } = parseArgs({
@@ -118,7 +120,18 @@ async function main(): Promise<void> {
     ...(cached ? { NODE_COMPILE_CACHE: cache } : {}),
   });
   timed(BERTH, ['version'], berthEnv(join(dir, 'warm'), true)); // fills the compile cache
+  // One daemon for all runs; each run starts from a store without the image (removed with
+  // `berth rmi`, which deletes the blobs no image uses, outside the timing).
+  const daemon = await startBerthd(t, join(dir, 'daemon'));
+  const daemonEnv = {
+    ...berthEnv(daemon.stateDir, false),
+    BERTH_HOST: `unix://${daemon.socketPath}`,
+  };
+  const removeFromDaemonStore = () => timed(BERTH, ['rmi', ref], daemonEnv);
+  timed(BERTH, ['pull', ref], daemonEnv); // warm-up: the daemon's first pull loads its modules
+  removeFromDaemonStore();
   const rows = {
+    daemon: [] as number[],
     berth: [] as number[],
     berthCached: [] as number[],
     library: [] as number[],
@@ -127,6 +140,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const state = join(dir, `state-${i}`);
     const oci = join(dir, `oci-${i}`);
+    rows.daemon.push(timed(BERTH, ['pull', ref], daemonEnv));
+    removeFromDaemonStore();
     rows.berth.push(timed(BERTH, ['pull', ref], berthEnv(state, false)));
     await rm(state, { recursive: true, force: true });
     rows.berthCached.push(timed(BERTH, ['pull', ref], berthEnv(state, true)));
@@ -153,7 +168,8 @@ async function main(): Promise<void> {
       `image: ${LAYERS} gzip layers, ${mib} MiB uncompressed, loopback docker-registry 2.8, temp dir on ${fsType.trim()}`,
       `runs: ${RUNS} each, interleaved; wall time of the whole command (ratio > 1: berth faster)`,
       `skopeo copy docker:// oci:          median ${s.toFixed(0).padStart(5)} ms  (${rows.skopeo.map((x) => x.toFixed(0)).join(', ')})`,
-      line('berth pull', rows.berth),
+      line('berth pull via berthd', rows.daemon),
+      line('berth pull (no daemon)', rows.berth),
       line('berth pull (NODE_COMPILE_CACHE)', rows.berthCached),
       line('pullImage() in-process', rows.library),
       '',

@@ -3,11 +3,13 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { BerthError, isErrno, type Logger } from '../core/index.ts';
-import { routes } from './routes/index.ts';
+import { createRoutes } from './routes/index.ts';
 import { createApiServer } from './server.ts';
 
 export interface DaemonOptions {
   socketPath: string;
+  /** The state directory whose stores the daemon serves. */
+  stateDir: string;
   log: Logger;
 }
 
@@ -21,7 +23,7 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await removeStaleSocket(options.socketPath);
-  const server = createApiServer({ routes, log: options.log });
+  const server = createApiServer({ routes: createRoutes({ stateDir: options.stateDir }), log: options.log });
   // The socket is born 0660 (umask while it is created): no moment when others may connect.
   const umask = process.umask(0o117);
   try {
@@ -32,7 +34,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   } finally {
     process.umask(umask);
   }
-  options.log.info('berthd listening', { socket: options.socketPath, pid: process.pid });
+  options.log.info('berthd listening', {
+    socket: options.socketPath,
+    stateDir: options.stateDir,
+    pid: process.pid,
+  });
   return {
     server,
     stop: async () => {

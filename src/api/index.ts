@@ -1,6 +1,12 @@
+export type { ApiContext } from './context.ts';
+export { API_VERSION } from './context.ts';
 export type { Daemon, DaemonOptions } from './daemon.ts';
 export { startDaemon } from './daemon.ts';
-export type { ApiRequest, ApiResponse, Route } from './router.ts';
-export { routes } from './routes/index.ts';
-export { createApiServer, handleRequest } from './server.ts';
+export type { ApiRequest, ApiResponse, JsonResponse, Route, StreamResponse } from './router.ts';
+export { isStream } from './router.ts';
+export type { PullEvent } from './routes/images/pull.ts';
+export { createRoutes } from './routes/index.ts';
+export type { RequestInput } from './server.ts';
+export { createApiServer, errorBody, handleRequest } from './server.ts';
 export { httpStatusFor } from './status.ts';
+export { eventStream } from './stream.ts';

@@ -6,18 +6,37 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** Aborted when the caller goes away before the answer is complete. */
+  signal: AbortSignal;
 }
 
 /** A route's answer: a status and a JSON body. */
-export interface ApiResponse {
+export interface JsonResponse {
   status: number;
   body: unknown;
 }
+
+/**
+ * A streamed answer: each event is sent as one JSON line (application/x-ndjson) as it comes.
+ * Once the stream has started, a failure is sent as a last `{"error": …}` line (as Docker's
+ * /images/create does): the status line is already on the wire.
+ */
+export interface StreamResponse {
+  status: number;
+  events: AsyncIterable<unknown>;
+}
+
+export type ApiResponse = JsonResponse | StreamResponse;
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+/** True when a route answered with a stream of events. */
+export function isStream(response: ApiResponse): response is StreamResponse {
+  return 'events' in response;
 }
 
 /** Finds the route for a request; unknown paths and wrong methods are errors a client can act on. */

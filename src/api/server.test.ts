@@ -1,16 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError, type ErrorCategory } from '../core/index.ts';
-import type { Route } from './router.ts';
-import { routes } from './routes/index.ts';
+import { type ApiResponse, isStream, type Route } from './router.ts';
+import { createRoutes } from './routes/index.ts';
 import { handleRequest } from './server.ts';
 import { httpStatusFor } from './status.ts';
+
+const routes = createRoutes({ stateDir: '/nonexistent/berth-state' });
+
+function bodyOf(response: ApiResponse): unknown {
+  assert.ok(!isStream(response), 'a JSON answer, not a stream');
+  return response.body;
+}
 
 describe('API routes without a socket', () => {
   it('answers GET /v1/version and /v1/_ping', async () => {
     const version = await handleRequest(routes, { method: 'GET', path: '/v1/version', body: undefined });
     assert.equal(version.status, 200);
-    assert.match((version.body as { node: string }).node, /^v24\./);
+    const body = bodyOf(version) as { node: string; stateDir: string; apiVersion: string };
+    assert.match(body.node, /^v24\./);
+    assert.equal(body.stateDir, '/nonexistent/berth-state');
+    assert.match(body.apiVersion, /^\d+\.\d+\.\d+$/);
     assert.deepEqual(await handleRequest(routes, { method: 'GET', path: '/v1/_ping', body: undefined }), {
       status: 200,
       body: { ok: true },
@@ -20,10 +30,10 @@ describe('API routes without a socket', () => {
   it('reports an unknown path as 404 and a wrong method as 400, with error codes', async () => {
     const missing = await handleRequest(routes, { method: 'GET', path: '/v1/nothing', body: undefined });
     assert.equal(missing.status, 404);
-    assert.equal((missing.body as { error: { code: string } }).error.code, 'ERR_API_NOT_FOUND');
+    assert.equal((bodyOf(missing) as { error: { code: string } }).error.code, 'ERR_API_NOT_FOUND');
     const wrong = await handleRequest(routes, { method: 'POST', path: '/v1/version', body: undefined });
     assert.equal(wrong.status, 400);
-    assert.equal((wrong.body as { error: { code: string } }).error.code, 'ERR_API_METHOD_NOT_ALLOWED');
+    assert.equal((bodyOf(wrong) as { error: { code: string } }).error.code, 'ERR_API_METHOD_NOT_ALLOWED');
   });
 
   it('turns a route failure into its category status, and a crash into 500', async () => {

@@ -1,23 +1,45 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { asBerthError, BerthError, type Logger } from '../core/index.ts';
-import { type ApiRequest, type ApiResponse, matchRoute, type Route } from './router.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  isStream,
+  type JsonResponse,
+  matchRoute,
+  type Route,
+  type StreamResponse,
+} from './router.ts';
 import { httpStatusFor } from './status.ts';
 
 const MAX_BODY_BYTES = 1 << 20;
 
+/** A request as `handleRequest` takes it: `url` may carry a query; `signal` defaults to never aborting. */
+export type RequestInput = Omit<ApiRequest, 'query' | 'signal'> & { url?: string; signal?: AbortSignal };
+
 /** Answers one request without a socket: the same path a real request takes (fastify's `inject`). */
-export async function handleRequest(
-  routes: Route[],
-  request: Omit<ApiRequest, 'query'> & { url?: string },
-): Promise<ApiResponse> {
+export async function handleRequest(routes: Route[], request: RequestInput): Promise<ApiResponse> {
   const url = new URL(request.url ?? request.path, 'http://berthd');
   try {
     const route = matchRoute(routes, request.method, url.pathname);
-    return await route.handle({ ...request, path: url.pathname, query: url.searchParams });
+    return await route.handle({
+      ...request,
+      path: url.pathname,
+      query: url.searchParams,
+      signal: request.signal ?? new AbortController().signal,
+    });
   } catch (err) {
-    const error = asBerthError(err);
-    return { status: httpStatusFor(error.category), body: { error: error.toJSON() } };
+    return errorResponse(err);
   }
+}
+
+/** The `{"error": …}` object an answer (or a stream's last line) carries for a failure. */
+export function errorBody(err: unknown): { error: ReturnType<BerthError['toJSON']> } {
+  return { error: asBerthError(err).toJSON() };
+}
+
+function errorResponse(err: unknown): JsonResponse {
+  return { status: httpStatusFor(asBerthError(err).category), body: errorBody(err) };
 }
 
 /** An HTTP server for `routes` that logs one structured line a request. */
@@ -25,18 +47,28 @@ export function createApiServer(options: { routes: Route[]; log: Logger; now?: (
   const now = options.now ?? (() => performance.now());
   return createServer((req, res) => {
     const started = now();
-    void serve(options.routes, req, res).then((status) => {
+    void serve(options.routes, req, res).then((outcome) => {
       options.log.info('request', {
         method: req.method,
         path: req.url,
-        status,
+        ...outcome,
         ms: Math.round(now() - started),
       });
     });
   });
 }
 
-async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<number> {
+/** How a request ended, for the log line: its status, and the error a stream ended with. */
+interface Outcome {
+  status: number;
+  error?: string;
+}
+
+async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<Outcome> {
+  const gone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
   let response: ApiResponse;
   try {
     const body = await readJsonBody(req);
@@ -45,18 +77,42 @@ async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse)
       path: req.url ?? '/',
       url: req.url,
       body,
+      signal: gone.signal,
     });
   } catch (err) {
-    const error = asBerthError(err);
-    response = { status: httpStatusFor(error.category), body: { error: error.toJSON() } };
+    response = errorResponse(err);
   }
+  if (isStream(response)) return sendStream(res, response, gone.signal);
   const text = `${JSON.stringify(response.body)}\n`;
   res.writeHead(response.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
-  return response.status;
+  return { status: response.status };
+}
+
+/** Sends each event as a JSON line as it comes, waiting for the socket to drain; stops when the caller goes. */
+async function sendStream(
+  res: ServerResponse,
+  response: StreamResponse,
+  gone: AbortSignal,
+): Promise<Outcome> {
+  res.writeHead(response.status, { 'content-type': 'application/x-ndjson' });
+  res.flushHeaders();
+  const outcome: Outcome = { status: response.status };
+  try {
+    for await (const event of response.events) {
+      if (gone.aborted) break;
+      if (!res.write(`${JSON.stringify(event)}\n`)) await once(res, 'drain', { signal: gone });
+    }
+  } catch (err) {
+    outcome.error = gone.aborted ? 'client gone' : asBerthError(err).code;
+    if (!gone.aborted) res.write(`${JSON.stringify(errorBody(err))}\n`);
+  }
+  if (gone.aborted) outcome.error ??= 'client gone';
+  res.end();
+  return outcome;
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

@@ -40,6 +40,8 @@ export interface CommandEntry {
   aliases?: string[];
   summary: string;
   load(): Promise<Command>;
+  /** Verbs of this group that load without the group's module (`berth image pull` through berthd). */
+  subcommands?: Record<string, () => Promise<Command>>;
 }
 
 export const GLOBAL_OPTIONS: OptionsConfig = {

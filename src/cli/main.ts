@@ -14,8 +14,12 @@ export async function main(args: string[]): Promise<number> {
       print(formatMainHelp());
       return argv.length === 0 || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
     }
-    const command = await findEntry(argv[first] ?? '').load();
-    return await runCommand(command, [...argv.slice(0, first), ...argv.slice(first + 1)]);
+    const entry = findEntry(argv[first] ?? '');
+    const rest = [...argv.slice(0, first), ...argv.slice(first + 1)];
+    const at = rest.findIndex(isWord);
+    const light = at === -1 ? undefined : entry.subcommands?.[rest[at] ?? ''];
+    if (light) return await runCommand(await light(), [...rest.slice(0, at), ...rest.slice(at + 1)]);
+    return await runCommand(await entry.load(), rest);
   } catch (err) {
     process.stderr.write(json ? formatErrorJson(err) : formatError(err, { debug }));
     return asBerthError(err).code === 'ERR_CLI_USAGE' ? 2 : 1;

@@ -1,23 +1,17 @@
-import { BerthError, defaultPaths } from '../../core/index.ts';
+import { defaultPaths } from '../../core/index.ts';
 import type { Credentials } from '../../image/index.ts';
 import { ContentStore, CredentialStore, defaultAuthFile, ImageStore } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
+import { registrySettings, stringValue } from './image-options.ts';
 
-/** Options every image command shares. */
-export const STORE_OPTIONS = {
-  'state-dir': { type: 'string' },
-} as const;
-
-export const REGISTRY_OPTIONS = {
-  'insecure-registry': { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-} as const;
-
-export const STORE_HELP: Record<string, string> = {
-  'state-dir': 'Berth state directory (default /var/lib/berth, or BERTH_STATE_DIR)',
-  'insecure-registry': 'allow plain http to this registry (repeatable; env BERTH_INSECURE_REGISTRIES)',
-  timeout: 'seconds a registry connection may stall (default 30)',
-};
+export {
+  REGISTRY_OPTIONS,
+  requirePositional,
+  STORE_HELP,
+  STORE_OPTIONS,
+  stringValue,
+  usage,
+} from './image-options.ts';
 
 /** The stores and registry settings an image command works with, from flags and environment. */
 export interface ImageContext {
@@ -30,21 +24,12 @@ export interface ImageContext {
 
 export function imageContext(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): ImageContext {
   const stateDir = stringValue(ctx, 'state-dir') ?? defaultPaths(env).stateDir;
-  const flags = ctx.values['insecure-registry'];
-  const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim());
-  const out: ImageContext = {
+  return {
     content: ContentStore.forStateDir(stateDir),
     images: ImageStore.forStateDir(stateDir),
     credentials: new CredentialStore(defaultAuthFile(env)),
-    insecureRegistries: [...(Array.isArray(flags) ? flags.map(String) : []), ...fromEnv].filter(Boolean),
+    ...registrySettings(ctx, env),
   };
-  const timeout = stringValue(ctx, 'timeout');
-  if (timeout !== undefined) {
-    const seconds = Number(timeout);
-    if (!(seconds > 0)) throw usage(`--timeout '${timeout}' is not a positive number of seconds`);
-    out.timeoutMs = seconds * 1000;
-  }
-  return out;
 }
 
 /** How pulls and pushes reach `registry`: its stored credentials, the insecure list, the timeout. */
@@ -61,25 +46,4 @@ export async function registryAccess(
     insecureRegistries: image.insecureRegistries,
     timeoutMs: image.timeoutMs,
   };
-}
-
-export function stringValue(ctx: CommandContext, name: string): string | undefined {
-  const value = ctx.values[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The one positional argument a command needs, or a usage error naming it. */
-export function requirePositional(ctx: CommandContext, index: number, what: string, command: string): string {
-  const value = ctx.positionals[index];
-  if (value === undefined) throw usage(`${command}: missing ${what}`, command);
-  return value;
-}
-
-export function usage(message: string, command?: string): BerthError {
-  return new BerthError({
-    code: 'ERR_CLI_USAGE',
-    category: 'InvalidArgument',
-    message,
-    hint: `run 'berth ${command ?? 'image'} --help' for usage`,
-  });
 }

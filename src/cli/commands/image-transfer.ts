@@ -1,12 +1,4 @@
-import {
-  familiarName,
-  type ImageRecord,
-  type PushResult,
-  parsePlatform,
-  parseReference,
-  pullImage,
-  pushImage,
-} from '../../image/index.ts';
+import { familiarName, type PushResult, parseReference, pushImage } from '../../image/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import {
   imageContext,
@@ -17,36 +9,7 @@ import {
   STORE_OPTIONS,
   stringValue,
 } from './image-context.ts';
-import { formatBytes, withProgress } from './image-progress.ts';
-
-export const imagePullCommand: Command = {
-  name: 'pull',
-  summary: 'Pull an image from a registry',
-  usage: 'image pull [--platform os/arch[/variant]] NAME[:TAG|@DIGEST]',
-  options: { ...STORE_OPTIONS, ...REGISTRY_OPTIONS, platform: { type: 'string' } },
-  optionHelp: { ...STORE_HELP, platform: 'platform to select from a multi-arch image (default linux/amd64)' },
-  async run(ctx: CommandContext) {
-    const name = requirePositional(ctx, 0, 'image name', 'pull');
-    const reference = parseReference(name);
-    const image = imageContext(ctx);
-    const platformText = stringValue(ctx, 'platform');
-    const record = await withProgress(ctx.json, async (onProgress) =>
-      pullImage({
-        reference,
-        content: image.content,
-        images: image.images,
-        ...(await registryAccess(image, reference.registry)),
-        onProgress,
-        ...(platformText ? { platform: parsePlatform(platformText) } : {}),
-      }),
-    );
-    return {
-      data: record,
-      render: (r: ImageRecord) =>
-        `Pulled ${familiarName(reference)}\nDigest: ${r.repoDigests[0]?.split('@')[1] ?? r.manifest.digest}\nID: ${r.id.slice(7, 19)} (${r.platform.os}/${r.platform.architecture}, ${formatBytes(r.size)})\n`,
-    };
-  },
-};
+import { withProgress } from './image-progress.ts';
 
 export const imagePushCommand: Command = {
   name: 'push',

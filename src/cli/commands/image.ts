@@ -10,7 +10,8 @@ import {
   imageTagCommand,
 } from './image-list.ts';
 import { imageLoginCommand, imageLogoutCommand } from './image-login.ts';
-import { imagePullCommand, imagePushCommand } from './image-transfer.ts';
+import { imagePullCommand } from './image-pull.ts';
+import { imagePushCommand } from './image-transfer.ts';
 
 const SUBCOMMANDS: Command[] = [
   imagePullCommand,

@@ -3,6 +3,8 @@ import type { Command, CommandEntry } from '../command.ts';
 // Each command's module is imported only when that command runs: `berth version` should not
 // pay for loading the image store, the registry client and the runtime.
 const image = () => import('./image.ts');
+// `berth pull` through berthd must not load the image module: its command has its own module.
+const pull = async () => (await import('./image-pull.ts')).imagePullCommand;
 
 /** Docker's short form of an image verb (`berth pull` for `berth image pull`). */
 function imageShortForm(name: string, summary: string): CommandEntry {
@@ -36,8 +38,9 @@ export const commandEntries: CommandEntry[] = [
     summary:
       'Manage images (pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build)',
     load: async () => (await image()).imageCommand,
+    subcommands: { pull },
   },
-  imageShortForm('pull', 'Pull an image from a registry'),
+  { name: 'pull', summary: 'Pull an image from a registry', load: pull },
   imageShortForm('push', 'Push an image to a registry'),
   imageShortForm('images', 'List images in the store'),
   imageShortForm('rmi', 'Remove images'),

@@ -1,5 +1,5 @@
 import { BerthError } from '../../core/index.ts';
-import { type Digest, isDigest } from '../content/index.ts';
+import { type Digest, isDigest } from '../content/digest.ts';
 
 /** The default registry for names without a host, as Docker does it. */
 export const DEFAULT_REGISTRY = 'docker.io';

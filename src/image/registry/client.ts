@@ -31,6 +31,8 @@ export interface RegistryClientOptions {
   attempts?: number;
   /** HTTP implementation (default node:http/https). */
   transport?: HttpTransport;
+  /** Cancels every request of this client (e.g. the API caller went away). */
+  signal?: AbortSignal;
 }
 
 /** What a request needs: its method, path under /v2/, scopes for a token, a re-creatable body. */
@@ -118,6 +120,7 @@ export class RegistryClient {
           open: (offset) => this.openBlob(repository, descriptor.digest, { offset, what }),
         });
       } catch (err) {
+        this.options.signal?.throwIfAborted();
         if (attempt >= attempts || !retryable(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
@@ -184,6 +187,7 @@ export class RegistryClient {
       transport: this.transport,
       timeoutMs: this.timeoutMs,
       what: req.what,
+      signal: this.options.signal,
     });
   }
 
@@ -210,7 +214,7 @@ export class RegistryClient {
       const probe = await send(
         `${base}/v2/`,
         {},
-        { transport: this.transport, timeoutMs: this.timeoutMs, what: 'probe' },
+        { transport: this.transport, timeoutMs: this.timeoutMs, what: 'probe', signal: this.options.signal },
       );
       await probe.discard();
       // An https server answers a plain http request with 400.

@@ -2,10 +2,10 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BerthError, isErrno } from '../../core/index.ts';
-import { writeFileAtomic } from '../content/index.ts';
+// Only the atomic-write part of content/: the CLI reads credentials before a daemon pull
+// without loading the content store or the registry client.
+import { writeFileAtomic } from '../content/atomic.ts';
 import type { Credentials } from './auth.ts';
-import { RegistryClient } from './client.ts';
-import type { HttpTransport } from './http.ts';
 
 interface AuthFile {
   auths: Record<string, { auth?: string }>;
@@ -88,29 +88,4 @@ export class CredentialStore {
     await chmod(dirname(this.path), 0o700);
     await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   }
-}
-
-export interface LoginOptions {
-  registry: string;
-  credentials: Credentials;
-  store: CredentialStore;
-  insecureRegistries?: readonly string[];
-  timeoutMs?: number;
-  /** HTTP implementation (default node:http/https). */
-  transport?: HttpTransport;
-}
-
-/** Checks `credentials` against the registry, then stores them. */
-export async function loginRegistry(options: LoginOptions): Promise<void> {
-  const client = new RegistryClient({
-    registry: options.registry,
-    credentials: options.credentials,
-    insecureRegistries: options.insecureRegistries,
-    timeoutMs: options.timeoutMs,
-    transport: options.transport,
-  });
-  await client.ping();
-  // A bearer registry accepts /v2/ only with a token, and the token server checks the password.
-  await client.ping();
-  await options.store.set(options.registry, options.credentials);
 }

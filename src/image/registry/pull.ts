@@ -39,6 +39,8 @@ export interface PullOptions {
   /** HTTP implementation (default node:http/https). */
   transport?: HttpTransport;
   onProgress?: (event: TransferProgress) => void;
+  /** Cancels the pull: requests are abandoned and no image is recorded; fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The image a pull resolved to, and the manifests it went through. */
@@ -59,6 +61,7 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
     timeoutMs: options.timeoutMs,
     attempts: options.attempts,
     transport: options.transport,
+    signal: options.signal,
   });
   await client.ping();
   const wanted = options.platform ?? hostPlatform();
@@ -78,6 +81,7 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
   });
   const config = parseImageConfig(await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024));
   checkConfig(config, manifest, ref);
+  options.signal?.throwIfAborted();
   return options.images.put(recordFor(ref, resolved, config));
 }
 

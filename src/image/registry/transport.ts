@@ -8,6 +8,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** Names the request in errors. */
   what: string;
+  /** The caller's cancellation: the request is abandoned and fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface SendInit {
@@ -28,7 +30,9 @@ export interface TimedResponse {
 
 /** Sends a request that fails with ERR_IMAGE_REGISTRY_TIMEOUT when headers or body bytes stop coming. */
 export async function send(url: string, init: SendInit, options: SendOptions): Promise<TimedResponse> {
+  options.signal?.throwIfAborted();
   const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
   const arm = () => setTimeout(() => controller.abort(), options.timeoutMs);
   const headerTimer = arm();
   let res: HttpResponse;
@@ -38,9 +42,10 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
       url,
       headers: init.headers ?? {},
       body: init.body,
-      signal: controller.signal,
+      signal,
     });
   } catch (err) {
+    options.signal?.throwIfAborted();
     if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
     if (err instanceof BerthError) throw err;
     throw unavailable(options.what, err);
@@ -56,6 +61,7 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
         timer = arm();
       }
     } catch (err) {
+      options.signal?.throwIfAborted();
       if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
       if (err instanceof BerthError) throw err;
       throw unavailable(options.what, err);

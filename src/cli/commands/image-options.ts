@@ -1,0 +1,65 @@
+// Flags and settings the image commands share, without the image module: `berth pull` through
+// berthd reads them without loading the image store or the registry client.
+import { BerthError } from '../../core/index.ts';
+import type { CommandContext } from '../command.ts';
+
+/** Options every image command shares. */
+export const STORE_OPTIONS = {
+  'state-dir': { type: 'string' },
+} as const;
+
+export const REGISTRY_OPTIONS = {
+  'insecure-registry': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+} as const;
+
+export const STORE_HELP: Record<string, string> = {
+  'state-dir': 'Berth state directory (default /var/lib/berth, or BERTH_STATE_DIR)',
+  'insecure-registry': 'allow plain http to this registry (repeatable; env BERTH_INSECURE_REGISTRIES)',
+  timeout: 'seconds a registry connection may stall (default 30)',
+};
+
+/** How to reach registries: the insecure list (flags, then BERTH_INSECURE_REGISTRIES) and the stall timeout. */
+export interface RegistrySettings {
+  insecureRegistries: string[];
+  timeoutMs?: number;
+}
+
+export function registrySettings(
+  ctx: CommandContext,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistrySettings {
+  const flags = ctx.values['insecure-registry'];
+  const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim());
+  const out: RegistrySettings = {
+    insecureRegistries: [...(Array.isArray(flags) ? flags.map(String) : []), ...fromEnv].filter(Boolean),
+  };
+  const timeout = stringValue(ctx, 'timeout');
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!(seconds > 0)) throw usage(`--timeout '${timeout}' is not a positive number of seconds`);
+    out.timeoutMs = seconds * 1000;
+  }
+  return out;
+}
+
+export function stringValue(ctx: CommandContext, name: string): string | undefined {
+  const value = ctx.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The one positional argument a command needs, or a usage error naming it. */
+export function requirePositional(ctx: CommandContext, index: number, what: string, command: string): string {
+  const value = ctx.positionals[index];
+  if (value === undefined) throw usage(`${command}: missing ${what}`, command);
+  return value;
+}
+
+export function usage(message: string, command?: string): BerthError {
+  return new BerthError({
+    code: 'ERR_CLI_USAGE',
+    category: 'InvalidArgument',
+    message,
+    hint: `run 'berth ${command ?? 'image'} --help' for usage`,
+  });
+}

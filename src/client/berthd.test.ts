@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { BerthError } from '../core/index.ts';
+import { BerthdClient } from './berthd.ts';
+import { daemonHost } from './host.ts';
+
+type Cleanup = { after(fn: () => unknown): void };
+
+/** A stand-in daemon on a temp unix socket that answers every request with `answer`. */
+async function fakeDaemon(t: Cleanup, answer: (res: ServerResponse) => void): Promise<BerthdClient> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-client-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(res));
+  });
+  const socketPath = join(dir, 'berthd.sock');
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return new BerthdClient({ socketPath });
+}
+
+function ndjson(res: ServerResponse, text: string, end = true): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  if (end) res.end(text);
+  else res.write(text, () => res.socket?.destroy());
+}
+
+const progress = { kind: 'layer', digest: `sha256:${'a'.repeat(64)}`, size: 10, done: 10, status: 'done' };
+
+async function pullError(client: BerthdClient): Promise<BerthError> {
+  const err = await client.pullImage({ reference: 'busybox' }).catch((e: unknown) => e);
+  assert.ok(err instanceof BerthError, `a BerthError, got ${err}`);
+  return err;
+}
+
+describe('BerthdClient.pullImage', () => {
+  it('reports progress lines and returns the image of the last line', async (t) => {
+    const client = await fakeDaemon(t, (res) =>
+      ndjson(res, `${JSON.stringify({ progress })}\n${JSON.stringify({ image: { id: 'sha256:x' } })}\n`),
+    );
+    const seen: unknown[] = [];
+    const image = await client.pullImage({ reference: 'busybox' }, { onProgress: (e) => seen.push(e) });
+    assert.deepEqual(image, { id: 'sha256:x' });
+    assert.deepEqual(seen, [progress]);
+  });
+
+  it('rethrows an in-stream error with the same code, category, message and hint', async (t) => {
+    const error = {
+      code: 'ERR_IMAGE_NOT_FOUND',
+      category: 'NotFound',
+      message: 'no such image',
+      hint: 'check',
+    };
+    const client = await fakeDaemon(t, (res) =>
+      ndjson(res, `${JSON.stringify({ progress })}\n${JSON.stringify({ error })}\n`),
+    );
+    assert.deepEqual((await pullError(client)).toJSON(), error);
+  });
+
+  it('rethrows an error status answered before the stream', async (t) => {
+    const error = { code: 'ERR_API_BAD_REQUEST', category: 'InvalidArgument', message: 'bad' };
+    const client = await fakeDaemon(t, (res) => {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    });
+    assert.deepEqual((await pullError(client)).toJSON(), error);
+  });
+
+  it('reports a stream that ends without its last line, or mid-line, as cut short', async (t) => {
+    const noResult = await fakeDaemon(t, (res) => ndjson(res, `${JSON.stringify({ progress })}\n`));
+    assert.equal((await pullError(noResult)).code, 'ERR_CLIENT_STREAM_TRUNCATED');
+    const midLine = await fakeDaemon(t, (res) =>
+      ndjson(res, `${JSON.stringify({ progress })}\n{"image": {"id`),
+    );
+    assert.equal((await pullError(midLine)).code, 'ERR_CLIENT_STREAM_TRUNCATED');
+    const dropped = await fakeDaemon(t, (res) => ndjson(res, `${JSON.stringify({ progress })}\n`, false));
+    assert.equal((await pullError(dropped)).code, 'ERR_CLIENT_STREAM_TRUNCATED');
+  });
+
+  it('refuses a line that is not JSON, or an event it does not know', async (t) => {
+    const garbage = await fakeDaemon(t, (res) => ndjson(res, 'hello\n'));
+    const err = await pullError(garbage);
+    assert.equal(err.code, 'ERR_CLIENT_BAD_RESPONSE');
+    assert.match(err.message, /not JSON: "hello"/);
+    const unknown = await fakeDaemon(t, (res) => ndjson(res, '{"status": "pulling"}\n'));
+    assert.equal((await pullError(unknown)).code, 'ERR_CLIENT_BAD_RESPONSE');
+  });
+});
+
+describe('BerthdClient.probe', () => {
+  it('answers undefined when no daemon listens: no socket, or a path nobody serves', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-client-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    assert.equal(await new BerthdClient({ socketPath: join(dir, 'missing.sock') }).probe(), undefined);
+    await writeFile(join(dir, 'stale.sock'), '');
+    assert.equal(await new BerthdClient({ socketPath: join(dir, 'stale.sock') }).probe(), undefined);
+    const err = await new BerthdClient({ socketPath: join(dir, 'missing.sock') }).version().catch((e) => e);
+    assert.equal(err.code, 'ERR_CLIENT_DAEMON_UNREACHABLE');
+  });
+
+  it("returns the daemon's version and state dir", async (t) => {
+    const version = {
+      version: '0.1.0',
+      apiVersion: '0.2.0',
+      node: 'v24',
+      platform: 'linux/x64',
+      stateDir: '/s',
+    };
+    const client = await fakeDaemon(t, (res) => res.end(JSON.stringify(version)));
+    assert.deepEqual(await client.probe(), version);
+  });
+});
+
+describe('daemonHost', () => {
+  it('takes --host, then BERTH_HOST, then $BERTH_RUN_DIR/berthd.sock', () => {
+    assert.deepEqual(daemonHost('unix:///a.sock', { BERTH_HOST: 'unix:///b.sock' }), {
+      socketPath: '/a.sock',
+      explicit: true,
+    });
+    assert.deepEqual(daemonHost(undefined, { BERTH_HOST: 'unix:///b.sock' }), {
+      socketPath: '/b.sock',
+      explicit: true,
+    });
+    assert.deepEqual(daemonHost(undefined, { BERTH_RUN_DIR: '/r' }), {
+      socketPath: '/r/berthd.sock',
+      explicit: false,
+    });
+    assert.throws(() => daemonHost('tcp://1.2.3.4:2375', {}), { code: 'ERR_CLIENT_HOST_UNSUPPORTED' });
+  });
+});

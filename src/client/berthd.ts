@@ -1,0 +1,162 @@
+import { type IncomingMessage, request } from 'node:http';
+import { BerthError } from '../core/index.ts';
+// Types only: erased at run time, so this client loads none of the image module's code.
+import type { ImageRecord, TransferProgress } from '../image/index.ts';
+import { parseJsonLines, streamCutShort } from './ndjson.ts';
+import { badResponse, errorFromWire } from './wire.ts';
+
+/** What GET /v1/version answers. */
+export interface DaemonVersion {
+  version: string;
+  apiVersion: string;
+  node: string;
+  platform: string;
+  /** The state directory whose stores the daemon serves. */
+  stateDir: string;
+}
+
+/** The body of POST /v1/images/pull. */
+export interface PullRequest {
+  reference: string;
+  /** `os/arch[/variant]`. */
+  platform?: string;
+  insecureRegistries?: string[];
+  timeoutMs?: number;
+  credentials?: { username: string; password: string };
+}
+
+export interface PullCallbacks {
+  onProgress?: (event: TransferProgress) => void;
+  /** Closes the connection: the daemon cancels the pull. */
+  signal?: AbortSignal;
+}
+
+// Errors that mean "no daemon here" rather than "the daemon failed".
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPERM']);
+
+/** A typed client of berthd's REST API over its unix socket. */
+export class BerthdClient {
+  readonly socketPath: string;
+
+  constructor(options: { socketPath: string }) {
+    this.socketPath = options.socketPath;
+  }
+
+  /** The daemon's version, or undefined when no daemon answers on the socket (no socket, refused, no permission). */
+  async probe(): Promise<DaemonVersion | undefined> {
+    try {
+      return await this.version();
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'ERR_CLIENT_DAEMON_UNREACHABLE') return undefined;
+      throw err;
+    }
+  }
+
+  /** GET /v1/version. */
+  async version(): Promise<DaemonVersion> {
+    const body = (await this.json('GET', '/v1/version')) as Partial<DaemonVersion>;
+    if (typeof body?.stateDir !== 'string' || typeof body.version !== 'string') {
+      throw badResponse('GET /v1/version', JSON.stringify(body));
+    }
+    return body as DaemonVersion;
+  }
+
+  /** GET /v1/_ping: resolves while the daemon is up. */
+  async ping(): Promise<void> {
+    await this.json('GET', '/v1/_ping');
+  }
+
+  /** POST /v1/images/pull: pulls into the daemon's store, reporting progress; a daemon error is rethrown as its BerthError. */
+  async pullImage(pull: PullRequest, callbacks: PullCallbacks = {}): Promise<ImageRecord> {
+    const what = `pull ${pull.reference} through berthd`;
+    const res = await this.send({
+      method: 'POST',
+      path: '/v1/images/pull',
+      body: pull,
+      signal: callbacks.signal,
+    });
+    if (res.statusCode !== 200) throw await failure(res, what);
+    let image: ImageRecord | undefined;
+    try {
+      for await (const line of parseJsonLines(res, what)) {
+        const event = (line ?? {}) as { progress?: TransferProgress; image?: ImageRecord; error?: unknown };
+        if (event.progress) callbacks.onProgress?.(event.progress);
+        else if (event.image) image = event.image;
+        else if (event.error) throw errorFromWire(event.error, what);
+        else throw badResponse(what, JSON.stringify(line));
+      }
+    } catch (err) {
+      if (err instanceof BerthError) throw err;
+      callbacks.signal?.throwIfAborted();
+      throw streamCutShort(what, err);
+    }
+    if (!image) throw streamCutShort(what);
+    return image;
+  }
+
+  private async json(method: string, path: string, body?: unknown): Promise<unknown> {
+    const what = `${method} ${path}`;
+    const res = await this.send({ method, path, body });
+    if (res.statusCode !== 200) throw await failure(res, what);
+    const text = await readText(res);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badResponse(what, text);
+    }
+  }
+
+  private send(req: {
+    method: string;
+    path: string;
+    body?: unknown;
+    signal?: AbortSignal;
+  }): Promise<IncomingMessage> {
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { host: 'berthd' };
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      const r = request({
+        socketPath: this.socketPath,
+        method: req.method,
+        path: req.path,
+        headers,
+        signal: req.signal,
+      });
+      r.once('response', resolve);
+      r.once('error', (err: NodeJS.ErrnoException) => {
+        if (req.signal?.aborted) reject(req.signal.reason);
+        else if (err.code && UNREACHABLE.has(err.code)) reject(unreachable(this.socketPath, err));
+        else reject(streamCutShort(`${req.method} ${req.path}`, err));
+      });
+      r.end(payload);
+    });
+  }
+}
+
+async function readText(res: IncomingMessage): Promise<string> {
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) text += chunk;
+  return text;
+}
+
+/** A non-200 answer: the daemon's `{"error": …}` as its BerthError. */
+async function failure(res: IncomingMessage, what: string): Promise<BerthError> {
+  const text = await readText(res);
+  try {
+    return errorFromWire((JSON.parse(text) as { error?: unknown }).error, what);
+  } catch {
+    return badResponse(what, `status ${res.statusCode}: ${text}`);
+  }
+}
+
+function unreachable(socketPath: string, cause: NodeJS.ErrnoException): BerthError {
+  return new BerthError({
+    code: 'ERR_CLIENT_DAEMON_UNREACHABLE',
+    category: 'Unavailable',
+    message: `no berthd answers on ${socketPath}: ${cause.code}`,
+    hint: 'start berthd, point --host or BERTH_HOST at its socket, or run the command with --no-daemon',
+    cause,
+  });
+}

@@ -1,0 +1,43 @@
+import { BerthError } from '../core/index.ts';
+import { badResponse } from './wire.ts';
+
+/**
+ * Parses a stream of JSON lines as berthd sends them. A line that is not JSON is a bad response;
+ * a stream that stops in the middle of a line is reported as cut short.
+ */
+export async function* parseJsonLines(
+  chunks: AsyncIterable<Buffer | string>,
+  what: string,
+): AsyncGenerator<unknown> {
+  let pending = '';
+  for await (const chunk of chunks) {
+    pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line !== '') yield parseLine(line, what);
+      newline = pending.indexOf('\n');
+    }
+  }
+  if (pending.trim() !== '') throw streamCutShort(what);
+}
+
+function parseLine(line: string, what: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw badResponse(what, `a line that is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+}
+
+/** The daemon's answer ended before its last line: it stopped or the connection broke. */
+export function streamCutShort(what: string, cause?: unknown): BerthError {
+  return new BerthError({
+    code: 'ERR_CLIENT_STREAM_TRUNCATED',
+    category: 'Unavailable',
+    message: `${what}: the answer from berthd ended before the operation finished`,
+    hint: 'berthd may have stopped or restarted: check its log, then try again',
+    cause,
+  });
+}

@@ -1,0 +1,117 @@
+// A real berthd on a temp socket with a temp state dir, stopped when the test ends, and a
+// throttling TCP proxy that shows when a client abandons a download half-way.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cleanup } from '../image/registry-harness.ts';
+
+const BERTHD = fileURLToPath(new URL('../../../bin/berthd', import.meta.url));
+
+export interface RunningDaemon {
+  socketPath: string;
+  stateDir: string;
+  process: ChildProcess;
+  /** berthd's log so far, one JSON object a line. */
+  log(): string;
+  /** Resolves when a log line matches. */
+  waitForLog(pattern: RegExp): Promise<void>;
+}
+
+/** Starts bin/berthd serving `dir/state` on `dir/berthd.sock`; SIGTERM and wait when the test ends. */
+export async function startBerthd(t: Cleanup, dir: string): Promise<RunningDaemon> {
+  const socketPath = join(dir, 'berthd.sock');
+  const stateDir = join(dir, 'state');
+  const child = spawn(BERTHD, ['--socket', socketPath, '--state-dir', stateDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    log += d;
+    for (const w of waiters.filter((w) => w.pattern.test(log))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const daemon: RunningDaemon = {
+    socketPath,
+    stateDir,
+    process: child,
+    log: () => log,
+    waitForLog: (pattern) =>
+      pattern.test(log) ? Promise.resolve() : new Promise((resolve) => waiters.push({ pattern, resolve })),
+  };
+  await Promise.race([
+    daemon.waitForLog(/berthd listening/),
+    once(child, 'exit').then(() => {
+      throw new Error(`berthd exited at start: ${log}`);
+    }),
+  ]);
+  return daemon;
+}
+
+export interface ThrottlingProxy {
+  /** host:port to use instead of the upstream's. */
+  host: string;
+  /** Resolves when a client closes its connection while a response is still coming. */
+  cutShort: Promise<void>;
+}
+
+/** Forwards to `upstream` (host:port), passing answers on at about `bytesPerSecond`. */
+export async function startThrottlingProxy(
+  t: Cleanup,
+  upstream: string,
+  bytesPerSecond: number,
+): Promise<ThrottlingProxy> {
+  const [host, port] = upstream.split(':');
+  let cut!: () => void;
+  const cutShort = new Promise<void>((resolve) => {
+    cut = resolve;
+  });
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const remote = connect(Number(port), host);
+    sockets.add(client).add(remote);
+    client.pipe(remote);
+    let sending = false;
+    remote.on('data', (chunk: Buffer) => {
+      remote.pause();
+      sending = true;
+      void trickle(client, chunk, bytesPerSecond).then(() => {
+        sending = false;
+        remote.resume();
+      });
+    });
+    remote.on('end', () => client.end());
+    client.on('close', () => {
+      if (sending) cut();
+      remote.destroy();
+    });
+    remote.on('close', () => client.destroy());
+    client.on('error', () => {});
+    remote.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address() as { port: number };
+  return { host: `127.0.0.1:${address.port}`, cutShort };
+}
+
+async function trickle(to: Socket, chunk: Buffer, bytesPerSecond: number): Promise<void> {
+  const piece = Math.max(1024, Math.floor(bytesPerSecond / 50));
+  for (let at = 0; at < chunk.length && !to.destroyed; at += piece) {
+    to.write(chunk.subarray(at, at + piece));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
