@@ -60,7 +60,6 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
     attempts: options.attempts,
     transport: options.transport,
   });
-  await client.ping();
   const wanted = options.platform ?? hostPlatform();
   const resolved = await resolveManifest(client, { ref, wanted, content: options.content });
   const { manifest } = resolved;
