@@ -47,6 +47,8 @@ interface ResolvedImage {
   index?: Descriptor;
   manifest: ImageManifest;
   manifestDescriptor: Descriptor;
+  /** The manifests fetched on the way (index first), to be stored. */
+  fetched: FetchedManifest[];
 }
 
 /** Pulls an image: manifest (selecting the platform), config and layers into `content`, recorded in `images`. */
@@ -61,40 +63,59 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
     transport: options.transport,
   });
   const wanted = options.platform ?? hostPlatform();
-  const resolved = await resolveManifest(client, { ref, wanted, content: options.content });
+  const resolved = await resolveManifest(client, { ref, wanted });
   const { manifest } = resolved;
+  // The manifests are stored while the blobs download, all before the record names them.
+  const stored = resolved.fetched.map((fetched) => store(options.content, fetched));
   const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
   for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
-  await runBounded(blobs, options.concurrency ?? 3, async (blob) => {
+  const downloads = runBounded(blobs, options.concurrency ?? 3, async (blob) => {
     const emit = (done: number, status: TransferProgress['status']) =>
       options.onProgress?.(progressOf(blob, manifest, done, status));
-    if (await options.content.has(blob.digest)) return emit(blob.size, 'exists');
-    await client.fetchBlob(ref.repository, blob, {
+    const written = await client.fetchBlob(ref.repository, blob, {
       store: options.content,
       onProgress: (done) => emit(done, 'downloading'),
     });
-    emit(blob.size, 'done');
+    emit(blob.size, written.created ? 'done' : 'exists');
   });
+  await settled([downloads, ...stored]);
+  // Every blob the record names is durable before the record is: one flush of the blob
+  // directory for all of this pull's renames (and any another process made).
+  await options.content.syncBlobs();
   const config = parseImageConfig(await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024));
   checkConfig(config, manifest, ref);
   return options.images.put(recordFor(ref, resolved, config));
 }
 
+/** Awaits every one of `work`, then throws the first failure, so nothing runs on after a pull fails. */
+async function settled(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Starts storing a fetched manifest; a failure is held until `settled` awaits it. */
+function store(content: ContentStore, fetched: FetchedManifest): Promise<unknown> {
+  const writing = content.write(fetched.bytes, { digest: fetched.digest, syncDirectory: false });
+  writing.catch(() => {});
+  return writing;
+}
+
 async function resolveManifest(
   client: RegistryClient,
-  step: { ref: ImageReference; wanted: Platform; content: ContentStore },
+  step: { ref: ImageReference; wanted: Platform },
 ): Promise<ResolvedImage> {
   const { ref } = step;
   const name = formatReference(ref);
   const top = await client.getManifest(ref.repository, manifestSelector(ref));
   const parsed = parseManifest(top.bytes, { contentType: top.contentType, what: `manifest of ${name}` });
-  await step.content.write(top.bytes, { digest: top.digest });
   const topDescriptor: Descriptor = {
     mediaType: parsed.mediaType,
     digest: top.digest,
     size: top.bytes.byteLength,
   };
-  if (parsed.kind === 'manifest') return { top, manifest: parsed, manifestDescriptor: topDescriptor };
+  if (parsed.kind === 'manifest') {
+    return { top, manifest: parsed, manifestDescriptor: topDescriptor, fetched: [top] };
+  }
   const entry = selectPlatform(parsed, step.wanted);
   const fetched = await client.getManifest(ref.repository, entry.digest);
   if (fetched.bytes.byteLength !== entry.size) {
@@ -115,12 +136,12 @@ async function resolveManifest(
       message: `the ${formatPlatform(step.wanted)} entry of ${name} is another index; nested indexes are not supported`,
     });
   }
-  await step.content.write(fetched.bytes, { digest: fetched.digest });
   return {
     top,
     index: topDescriptor,
     manifest,
     manifestDescriptor: { ...entry, mediaType: manifest.mediaType },
+    fetched: [top, fetched],
   };
 }
 
