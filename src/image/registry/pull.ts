@@ -67,24 +67,47 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
   const { manifest } = resolved;
   // The manifests are stored while the blobs download, all before the record names them.
   const stored = resolved.fetched.map((fetched) => store(options.content, fetched));
-  const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
-  for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
-  const downloads = runBounded(blobs, options.concurrency ?? 3, async (blob) => {
-    const emit = (done: number, status: TransferProgress['status']) =>
-      options.onProgress?.(progressOf(blob, manifest, done, status));
-    const written = await client.fetchBlob(ref.repository, blob, {
-      store: options.content,
-      onProgress: (done) => emit(done, 'downloading'),
-    });
-    emit(blob.size, written.created ? 'done' : 'exists');
-  });
-  await settled([downloads, ...stored]);
+  await settled([downloadBlobs(client, { ref, manifest, options }), ...stored]);
   // Every blob the record names is durable before the record is: one flush of the blob
   // directory for all of this pull's renames (and any another process made).
   await options.content.syncBlobs();
-  const config = parseImageConfig(await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024));
-  checkConfig(config, manifest, ref);
-  return options.images.put(recordFor(ref, resolved, config));
+  const imageConfig = parseImageConfig(
+    await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024),
+  );
+  checkConfig(imageConfig, manifest, ref);
+  return options.images.put(recordFor(ref, resolved, imageConfig));
+}
+
+/**
+ * Downloads the config and layers not yet in the store, the layers `concurrency` at a time and
+ * the small config beside them rather than in one of their slots. After a failure no new
+ * download starts; the ones running are awaited, then the first failure is thrown.
+ */
+async function downloadBlobs(
+  client: RegistryClient,
+  step: { ref: ImageReference; manifest: ImageManifest; options: PullOptions },
+): Promise<void> {
+  const { ref, manifest, options } = step;
+  const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
+  for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
+  let failed = false;
+  const download = async (blob: Descriptor) => {
+    if (failed) return;
+    const emit = (done: number, status: TransferProgress['status']) =>
+      options.onProgress?.(progressOf(blob, manifest, done, status));
+    try {
+      const written = await client.fetchBlob(ref.repository, blob, {
+        store: options.content,
+        onProgress: (done) => emit(done, 'downloading'),
+      });
+      emit(blob.size, written.created ? 'done' : 'exists');
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  const [config, ...layers] = blobs as [Descriptor, ...Descriptor[]];
+  await settled([download(config), runBounded(layers, options.concurrency ?? 3, download)]);
 }
 
 /** Awaits every one of `work`, then throws the first failure, so nothing runs on after a pull fails. */
