@@ -67,26 +67,24 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
   const { manifest } = resolved;
   // The manifests are stored while the blobs download, all before the record names them.
   const stored = resolved.fetched.map((fetched) => store(options.content, fetched));
-  await settled([downloadBlobs(client, { ref, manifest, options }), ...stored]);
+  const downloaded = downloadBlobs(client, { ref, manifest, options });
+  await settled([downloaded, ...stored]);
   // Every blob the record names is durable before the record is: one flush of the blob
   // directory for all of this pull's renames (and any another process made).
   await options.content.syncBlobs();
-  const imageConfig = parseImageConfig(
-    await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024),
-  );
-  checkConfig(imageConfig, manifest, ref);
-  return options.images.put(recordFor(ref, resolved, imageConfig));
+  return options.images.put(recordFor(ref, resolved, await downloaded));
 }
 
 /**
  * Downloads the config and layers not yet in the store, the layers `concurrency` at a time and
- * the small config beside them rather than in one of their slots. After a failure no new
- * download starts; the ones running are awaited, then the first failure is thrown.
+ * the small config beside them rather than in one of their slots; the config is parsed and
+ * checked as soon as it is there. After a failure no new download starts; the ones running
+ * are awaited, then the first failure is thrown.
  */
 async function downloadBlobs(
   client: RegistryClient,
   step: { ref: ImageReference; manifest: ImageManifest; options: PullOptions },
-): Promise<void> {
+): Promise<ImageConfig> {
   const { ref, manifest, options } = step;
   const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
   for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
@@ -107,7 +105,23 @@ async function downloadBlobs(
     }
   };
   const [config, ...layers] = blobs as [Descriptor, ...Descriptor[]];
-  await settled([download(config), runBounded(layers, options.concurrency ?? 3, download)]);
+  const parsed = download(config)
+    .then(() => readConfig(options.content, { manifest, ref }))
+    .catch((err: unknown) => {
+      failed = true;
+      throw err;
+    });
+  await settled([parsed, runBounded(layers, options.concurrency ?? 3, download)]);
+  return parsed;
+}
+
+async function readConfig(
+  content: ContentStore,
+  image: { manifest: ImageManifest; ref: ImageReference },
+): Promise<ImageConfig> {
+  const config = parseImageConfig(await content.readBytes(image.manifest.config.digest, 32 * 1024 * 1024));
+  checkConfig(config, image.manifest, image.ref);
+  return config;
 }
 
 /** Awaits every one of `work`, then throws the first failure, so nothing runs on after a pull fails. */

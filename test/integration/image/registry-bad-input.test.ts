@@ -26,7 +26,8 @@ type Behaviour =
   | 'manifest-bad-header-digest'
   | 'rate-limited'
   | 'blob-500'
-  | 'basic-auth';
+  | 'basic-auth'
+  | 'config-layer-count';
 
 interface FakeRegistry {
   host: string;
@@ -41,31 +42,36 @@ interface FakeRegistry {
 
 async function startFakeRegistry(t: Cleanup): Promise<FakeRegistry> {
   const layer = gzipSync(randomBytes(512 * 1024));
-  const config = Buffer.from(
-    JSON.stringify({
-      os: 'linux',
-      architecture: 'amd64',
-      rootfs: { type: 'layers', diff_ids: [digestOf('x')] },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: digestOf(config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: digestOf(layer),
-          size: layer.length,
+  const image = (diffIds: number) => {
+    const config = Buffer.from(
+      JSON.stringify({
+        os: 'linux',
+        architecture: 'amd64',
+        rootfs: { type: 'layers', diff_ids: Array.from({ length: diffIds }, (_, i) => digestOf(`${i}`)) },
+      }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: digestOf(config),
+          size: config.length,
         },
-      ],
-    }),
-  );
+        layers: [
+          {
+            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+            digest: digestOf(layer),
+            size: layer.length,
+          },
+        ],
+      }),
+    );
+    return { config, manifest };
+  };
+  const good = image(1);
+  const miscounted = image(2);
   const fake: FakeRegistry = {
     host: '',
     behaviour: 'ok',
@@ -75,7 +81,9 @@ async function startFakeRegistry(t: Cleanup): Promise<FakeRegistry> {
     requests: [],
   };
   const sockets = new Set<import('node:net').Socket>();
-  const server = createServer((req, res) => serve(fake, { req, res, manifest, config }));
+  const server = createServer((req, res) =>
+    serve(fake, { req, res, ...(fake.behaviour === 'config-layer-count' ? miscounted : good) }),
+  );
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -252,6 +260,17 @@ describe('registry bad input', () => {
     assert.ok(fake.requests.slice(2).every((r) => r.includes('/blobs/') && r.endsWith('[authorized]')));
     assert.equal(fake.requests.length, 4);
     assert.equal(digestOf(await content.readBytes(fake.layerDigest)), fake.layerDigest);
+  });
+
+  it('a config that lists more layers than its manifest: ERR_IMAGE_CONFIG_INVALID, no image recorded', async (t) => {
+    const { fake, images, pull } = await setup(t);
+    fake.behaviour = 'config-layer-count';
+    await assert.rejects(pull(), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_IMAGE_CONFIG_INVALID');
+      assert.match(err.message, /its config lists 2 layers, its manifest 1/);
+      return true;
+    });
+    assert.deepEqual(await images.list(), []);
   });
 
   it('a stalled connection times out with ERR_IMAGE_REGISTRY_TIMEOUT', async (t) => {
