@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { type FileHandle, open, truncate, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../core/index.ts';
 import { tempPathFor } from './atomic.ts';
 import { digestHex, newHasher } from './digest.ts';
 import { tryLock } from './lock.ts';
-import type { ContentStore, IngestOptions, WrittenBlob } from './store.ts';
+import { type ContentStore, type IngestOptions, removeFile, type WrittenBlob } from './store.ts';
 import { appendVerified } from './verify.ts';
 
 /**
@@ -27,10 +26,10 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
   const partial = store.partialPath(options.digest);
   let offset = await store.partialSize(options.digest);
   if (options.size !== undefined && offset > options.size) {
-    await truncate(partial, 0);
+    truncateSync(partial, 0);
     offset = 0;
   }
-  const hasher = newHasher();
+  let hasher = newHasher();
   if (offset > 0) {
     for await (const chunk of createReadStream(partial, { end: offset - 1 })) hasher.update(chunk);
   }
@@ -40,49 +39,19 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
   if (source.offset !== offset) {
     // The source could not serve the range: start over.
     if (source.offset !== 0) throw new Error(`source resumed at ${source.offset}, asked for ${offset}`);
-    await truncate(partial, 0).catch(() => {});
-    return resumeFromZero(store, options, source.body);
+    offset = 0;
+    hasher = newHasher();
   }
-  const handle = await open(partial, 'a', 0o644);
-  return appendAndCommit(store, handle, { options, start: offset, hasher, body: source.body });
-}
-
-async function resumeFromZero(
-  store: ContentStore,
-  options: IngestOptions,
-  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-): Promise<WrittenBlob> {
-  const handle = await open(store.partialPath(options.digest), 'w', 0o644);
-  return appendAndCommit(store, handle, { options, start: 0, hasher: newHasher(), body });
-}
-
-async function appendAndCommit(
-  store: ContentStore,
-  handle: FileHandle,
-  step: {
-    options: IngestOptions;
-    start: number;
-    hasher: ReturnType<typeof newHasher>;
-    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  },
-): Promise<WrittenBlob> {
-  const { options } = step;
-  const partial = store.partialPath(options.digest);
+  // Created only once the source answered: a failed request leaves no empty partial behind.
+  const fd = openSync(partial, offset === 0 ? 'w' : 'a', 0o644);
   try {
-    await appendVerified(handle, step.body, {
-      digest: options.digest,
-      size: options.size,
-      what: options.what,
-      start: step.start,
-      hasher: step.hasher,
-      onProgress: options.onProgress,
-    });
+    await appendVerified(fd, source.body, { ...expected(options), start: offset, hasher });
   } catch (err) {
-    await handle.close();
-    if (!keepsPartial(err)) await unlink(partial).catch(() => {});
+    closeSync(fd);
+    if (!keepsPartial(err)) removeFile(partial);
     throw err;
   }
-  return store.commit(handle, partial, options.digest);
+  return store.commit(fd, partial, options);
 }
 
 /** Wrong bytes are discarded; bytes cut short (or a dropped connection) are kept to resume. */
@@ -94,20 +63,17 @@ function keepsPartial(err: unknown): boolean {
 async function ingestPrivately(store: ContentStore, options: IngestOptions): Promise<WrittenBlob> {
   const temp = tempPathFor(join(store.ingestDir, digestHex(options.digest)));
   const source = await options.open(0);
-  const handle = await open(temp, 'wx', 0o644);
+  const fd = openSync(temp, 'wx', 0o644);
   try {
-    await appendVerified(handle, source.body, {
-      digest: options.digest,
-      size: options.size,
-      what: options.what,
-      start: 0,
-      hasher: newHasher(),
-      onProgress: options.onProgress,
-    });
+    await appendVerified(fd, source.body, { ...expected(options), start: 0, hasher: newHasher() });
   } catch (err) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
+    closeSync(fd);
+    removeFile(temp);
     throw err;
   }
-  return store.commit(handle, temp, options.digest);
+  return store.commit(fd, temp, options);
+}
+
+function expected(options: IngestOptions) {
+  return { digest: options.digest, size: options.size, what: options.what, onProgress: options.onProgress };
 }

@@ -1,4 +1,4 @@
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isErrno } from '../../core/index.ts';
 
 /** A held lock file; `release` removes it. */
@@ -9,19 +9,29 @@ export interface FileLock {
 /**
  * Takes the lock file `path` (created exclusively, holding our pid). A lock left by a process
  * that no longer exists is taken over. Returns undefined when a live process holds it.
+ * The file operations are synchronous: each takes microseconds on the local state directory,
+ * where an asynchronous one waits its turn behind every network chunk queued during a pull.
  */
 export async function tryLock(path: string): Promise<FileLock | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
-      return { release: () => unlink(path).catch(() => {}) };
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return { release: async () => removeLock(path) };
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      if (await holderAlive(path)) return undefined;
-      await unlink(path).catch(() => {});
+      if (holderAlive(path)) return undefined;
+      removeLock(path);
     }
   }
   return undefined;
+}
+
+function removeLock(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone (taken over as stale): nothing to release.
+  }
 }
 
 /** Waits (polling) until the lock at `path` is ours; for short critical sections. */
@@ -35,10 +45,10 @@ export async function lock(path: string, options: { timeoutMs?: number } = {}): 
   }
 }
 
-async function holderAlive(path: string): Promise<boolean> {
+function holderAlive(path: string): boolean {
   let pid: number;
   try {
-    pid = Number.parseInt(await readFile(path, 'utf8'), 10);
+    pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return false;
     throw err;

@@ -1,8 +1,19 @@
-import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError, isErrno } from '../../core/index.ts';
-import { syncDirectory, tempPathFor } from './atomic.ts';
+import { syncDirectory, syncFd, tempPathFor } from './atomic.ts';
 import { type Digest, digestHex, isDigest, newHasher } from './digest.ts';
 import { ingestResumable } from './ingest.ts';
 import { appendVerified, type ExpectedBlob } from './verify.ts';
@@ -23,7 +34,16 @@ export interface WrittenBlob extends BlobInfo {
 /** Opens the source at byte `offset`; returns the body and the offset it really starts at (0 if ranges are unsupported). */
 export type OpenAt = (offset: number) => Promise<{ body: AsyncIterable<Uint8Array>; offset: number }>;
 
-export interface IngestOptions {
+/** Whether a write flushes the blob directory itself. */
+export interface DirectorySync {
+  /**
+   * false: leave the blob directory's flush to a later `syncBlobs()`, which makes many renames
+   * durable at once (the blob itself is always flushed before it becomes visible). Default true.
+   */
+  syncDirectory?: boolean;
+}
+
+export interface IngestOptions extends DirectorySync {
   digest: Digest;
   size?: number;
   what?: string;
@@ -36,6 +56,10 @@ export interface IngestOptions {
  * Content-addressed blob store under `<root>/blobs/sha256/<hex>`. Every write is verified as it
  * streams, lands in a temp file inside the store and becomes visible only by an atomic rename
  * after fsync: a reader never sees a partial or wrong blob. Safe between processes.
+ *
+ * Metadata operations (stat, open, rename, unlink) are synchronous: each takes microseconds on
+ * the local state directory, while an asynchronous one waits for its turn behind every network
+ * chunk queued on the event loop during a pull. Data writes and fsync go to the thread pool.
  */
 export class ContentStore {
   readonly root: string;
@@ -60,12 +84,12 @@ export class ContentStore {
   }
 
   async has(digest: Digest): Promise<boolean> {
-    return (await this.stat(digest)) !== undefined;
+    return this.stat(digest) !== undefined;
   }
 
   /** Size and write time of a blob; ERR_IMAGE_BLOB_NOT_FOUND when absent. */
   async info(digest: Digest): Promise<BlobInfo> {
-    const info = await this.stat(digest);
+    const info = this.stat(digest);
     if (!info) throw blobNotFound(digest);
     return info;
   }
@@ -94,25 +118,25 @@ export class ContentStore {
    */
   async write(
     source: AsyncIterable<Uint8Array> | Uint8Array,
-    expected: ExpectedBlob = {},
+    expected: ExpectedBlob & DirectorySync = {},
   ): Promise<WrittenBlob> {
     if (expected.digest) {
-      const existing = await this.stat(expected.digest);
+      const existing = this.stat(expected.digest);
       if (existing) return { ...existing, created: false };
     }
-    await this.prepare();
+    this.prepare();
     const temp = tempPathFor(join(this.ingestDir, 'write'));
-    const handle = await open(temp, 'wx', 0o644);
+    const fd = openSync(temp, 'wx', 0o644);
     let digest: Digest;
     try {
       const chunks = source instanceof Uint8Array ? [source] : source;
-      digest = await appendVerified(handle, chunks, { ...expected, start: 0, hasher: newHasher() });
+      digest = await appendVerified(fd, chunks, { ...expected, start: 0, hasher: newHasher() });
     } catch (err) {
-      await handle.close();
-      await unlink(temp).catch(() => {});
+      closeSync(fd);
+      removeFile(temp);
       throw err;
     }
-    return this.commit(handle, temp, digest);
+    return this.commit(fd, temp, { digest, syncDirectory: expected.syncDirectory });
   }
 
   /**
@@ -120,20 +144,21 @@ export class ContentStore {
    * a partial file keyed by the digest, and the next ingest continues from there through `open`.
    */
   async ingest(options: IngestOptions): Promise<WrittenBlob> {
-    const existing = await this.stat(options.digest);
+    const existing = this.stat(options.digest);
     if (existing) return { ...existing, created: false };
-    await this.prepare();
+    this.prepare();
     return ingestResumable(this, options);
   }
 
   /** Bytes held in the partial download of `digest` (0 when none). */
   async partialSize(digest: Digest): Promise<number> {
-    try {
-      return (await stat(this.partialPath(digest))).size;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return 0;
-      throw err;
-    }
+    return statSync(this.partialPath(digest), { throwIfNoEntry: false })?.size ?? 0;
+  }
+
+  /** Makes the renames of writes done with `syncDirectory: false` survive a crash. */
+  async syncBlobs(): Promise<void> {
+    this.prepare();
+    await syncDirectory(join(this.root, 'blobs', 'sha256'));
   }
 
   /** Path of the resumable partial download of `digest`. */
@@ -141,22 +166,27 @@ export class ContentStore {
     return join(this.ingestDir, `${digestHex(digest)}.partial`);
   }
 
-  /** Makes a verified temp or partial file visible as the blob `digest`; used by writers in this folder. */
-  async commit(handle: FileHandle, temp: string, digest: Digest): Promise<WrittenBlob> {
+  /**
+   * Makes a verified temp or partial file (open as `fd`, closed here) visible as the blob
+   * `digest`: flushed, read-only, then renamed into place. Used by writers in this folder.
+   */
+  async commit(fd: number, temp: string, blob: { digest: Digest } & DirectorySync): Promise<WrittenBlob> {
+    let written: Stats;
     try {
-      await handle.chmod(0o444);
-      await handle.sync();
+      fchmodSync(fd, 0o444);
+      await syncFd(fd);
+      written = fstatSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    const existing = await this.stat(digest);
+    const existing = this.stat(blob.digest);
     if (existing) {
-      await unlink(temp).catch(() => {});
+      removeFile(temp);
       return { ...existing, created: false };
     }
-    await rename(temp, this.blobPath(digest));
-    await syncDirectory(join(this.root, 'blobs', 'sha256'));
-    return { ...(await this.info(digest)), created: true };
+    renameSync(temp, this.blobPath(blob.digest));
+    if (blob.syncDirectory !== false) await syncDirectory(join(this.root, 'blobs', 'sha256'));
+    return { digest: blob.digest, size: written.size, modified: written.mtime, created: true };
   }
 
   /** Removes a blob; returns false when it was not there. */
@@ -182,24 +212,19 @@ export class ContentStore {
     for (const name of names.sort()) {
       const digest = `sha256:${name}`;
       if (!isDigest(digest)) continue;
-      const info = await this.stat(digest);
+      const info = this.stat(digest);
       if (info) yield info;
     }
   }
 
-  private async prepare(): Promise<void> {
-    await mkdir(join(this.root, 'blobs', 'sha256'), { recursive: true });
-    await mkdir(this.ingestDir, { recursive: true });
+  private prepare(): void {
+    mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true });
+    mkdirSync(this.ingestDir, { recursive: true });
   }
 
-  private async stat(digest: Digest): Promise<BlobInfo | undefined> {
-    try {
-      const st = await stat(this.blobPath(digest));
-      return { digest, size: st.size, modified: st.mtime };
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
-      throw err;
-    }
+  private stat(digest: Digest): BlobInfo | undefined {
+    const st = statSync(this.blobPath(digest), { throwIfNoEntry: false });
+    return st && { digest, size: st.size, modified: st.mtime };
   }
 
   private async openBlob(digest: Digest): Promise<FileHandle> {
@@ -209,6 +234,15 @@ export class ContentStore {
       if (isErrno(err, 'ENOENT')) throw blobNotFound(digest);
       throw err;
     }
+  }
+}
+
+/** Removes a temp file on the way out of a failure: best effort, never masking that failure. */
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or left for the next cleanup.
   }
 }
 

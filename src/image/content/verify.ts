@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { writev } from 'node:fs';
 import { BerthError } from '../../core/index.ts';
 import { type Digest, digestMismatch, type newHasher } from './digest.ts';
 
@@ -12,9 +12,9 @@ export interface ExpectedBlob {
 
 const WRITE_BATCH = 1024 * 1024;
 
-/** Appends `chunks` to `handle`, hashing and counting; checks size and digest at the end. */
+/** Appends `chunks` to the open file `fd`, hashing and counting; checks size and digest at the end. */
 export async function appendVerified(
-  handle: FileHandle,
+  fd: number,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ExpectedBlob & {
     start: number;
@@ -28,7 +28,7 @@ export async function appendVerified(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = async () => {
-    if (pending.length > 0) await handle.writev(pending);
+    if (pending.length > 0) await writeAll(fd, pending);
     pending = [];
     pendingBytes = 0;
   };
@@ -58,6 +58,28 @@ export async function appendVerified(
     throw digestMismatch({ what, expected: options.digest, actual: digest });
   }
   return digest;
+}
+
+/** writev(2) of every byte of `chunks` at the file's position, retrying short writes. */
+async function writeAll(fd: number, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks;
+  for (;;) {
+    const written = await new Promise<number>((resolve, reject) =>
+      writev(fd, rest, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+    if (written === 0) throw new Error(`writev to fd ${fd} wrote nothing`);
+    rest = skipBytes(rest, written);
+    if (rest.length === 0) return;
+  }
+}
+
+function skipBytes(chunks: Uint8Array[], n: number): Uint8Array[] {
+  let left = n;
+  let i = 0;
+  while (i < chunks.length && left >= (chunks[i] as Uint8Array).byteLength)
+    left -= (chunks[i++] as Uint8Array).byteLength;
+  if (i === chunks.length) return [];
+  return [(chunks[i] as Uint8Array).subarray(left), ...chunks.slice(i + 1)];
 }
 
 function sizeMismatch(what: string, expected: number, actual: number, atLeast: boolean): BerthError {

@@ -80,7 +80,6 @@ export class RegistryClient {
 
   /** Checks the registry answers /v2/ and learns how it wants to be authenticated. */
   async ping(): Promise<void> {
-    await this.resolveBase();
     const reply = await this.ok({ path: '', scopes: [], what: `ping ${this.registry}` });
     await reply.discard();
   }
@@ -179,16 +178,58 @@ export class RegistryClient {
   }
 
   private async sendOnce(req: RegistryRequest): Promise<TimedResponse> {
+    if (this.base === undefined && !/^https?:\/\//.test(req.path)) {
+      const schemes = this.schemes();
+      if (schemes.length > 1) return this.sendFirst(req, schemes as [string, string]);
+      this.base = schemes[0];
+    }
+    return this.sendTo(await this.url(req.path), req);
+  }
+
+  private async sendTo(url: string, req: RegistryRequest): Promise<TimedResponse> {
     const headers: Record<string, string> = { 'user-agent': 'berth/0.1', ...req.headers };
     const authorization = await this.auth.header(req.scopes);
     if (authorization) headers.authorization = authorization;
     const init = { method: req.method ?? 'GET', headers, body: req.body?.() };
-    return send(await this.url(req.path), init, {
+    return send(url, init, {
       transport: this.transport,
       timeoutMs: this.timeoutMs,
       what: req.what,
       signal: this.options.signal,
     });
+  }
+
+  /**
+   * The first request to a registry that may speak http finds its scheme itself, saving a probe
+   * round trip: it is sent over the preferred scheme, and only when that cannot connect (or
+   * answers 400, as an https server does to plain http) is the scheme probed as before.
+   */
+  private async sendFirst(req: RegistryRequest, schemes: [string, string]): Promise<TimedResponse> {
+    const [first, second] = schemes;
+    const url = new URL(req.path.startsWith('/') ? req.path : `/v2/${req.path}`, first);
+    checkScheme(url, this.options.insecureRegistries ?? []);
+    try {
+      const reply = await this.sendTo(url.href, req);
+      if (reply.res.status !== 400) {
+        this.base = first;
+        return reply;
+      }
+      await reply.discard();
+      this.base = (await this.answers(first)) ? first : second;
+    } catch (err) {
+      // Cannot connect (or the TLS handshake fails): the other scheme. A timeout stays an error.
+      if (!(err instanceof BerthError && err.code === 'ERR_IMAGE_REGISTRY_UNAVAILABLE')) throw err;
+      this.base = second;
+    }
+    return this.sendTo(await this.url(req.path), req);
+  }
+
+  /** Base URLs to try, preferred first: one for https-only registries. */
+  private schemes(): string[] {
+    const host = apiHost(this.registry);
+    if (!allowsHttp(host, this.options.insecureRegistries ?? [])) return [`https://${host}`];
+    const order = isLoopback(host) ? ['http', 'https'] : ['https', 'http'];
+    return order.map((scheme) => `${scheme}://${host}`);
   }
 
   /**
@@ -198,14 +239,8 @@ export class RegistryClient {
    */
   private async resolveBase(): Promise<string> {
     if (this.base) return this.base;
-    const host = apiHost(this.registry);
-    if (!allowsHttp(host, this.options.insecureRegistries ?? [])) {
-      this.base = `https://${host}`;
-      return this.base;
-    }
-    const order = isLoopback(host) ? ['http', 'https'] : ['https', 'http'];
-    const first = `${order[0]}://${host}`;
-    this.base = (await this.answers(first)) ? first : `${order[1]}://${host}`;
+    const [first, second] = this.schemes() as [string, string | undefined];
+    this.base = second === undefined || (await this.answers(first)) ? first : second;
     return this.base;
   }
 

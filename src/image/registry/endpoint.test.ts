@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RegistryClient } from './client.ts';
 import { allowsHttp, apiHost, checkScheme, isLoopback } from './endpoint.ts';
-import type { HttpTransport } from './http.ts';
+import type { HttpResponse, HttpTransport } from './http.ts';
 
 describe('registry endpoints', () => {
   it('recognizes loopback hosts', () => {
@@ -46,5 +46,41 @@ describe('registry endpoints', () => {
     });
     await assert.rejects(insecure.ping());
     assert.deepEqual(urls, ['https://registry.example.com:5000/v2/', 'http://registry.example.com:5000/v2/']);
+  });
+
+  it("finds a loopback registry's scheme with its first request, probing only when that is ambiguous", async () => {
+    const urls: string[] = [];
+    const answer = (status: number): HttpResponse => ({
+      status,
+      statusText: '',
+      ok: status < 300,
+      url: '',
+      headers: { get: () => null },
+      body: (async function* () {})(),
+      text: async () => '',
+      drain: () => {},
+    });
+    // An http registry: its first request goes straight to it over http, no /v2/ probe.
+    const plain: HttpTransport = async (req) => {
+      urls.push(req.url);
+      return answer(200);
+    };
+    const local = new RegistryClient({ registry: 'localhost:5000', transport: plain, timeoutMs: 1000 });
+    await (await local.ok({ path: 'a/manifests/v1', scopes: [], what: 'get' })).discard();
+    await (await local.ok({ path: 'a/blobs/x', scopes: [], what: 'get' })).discard();
+    assert.deepEqual(urls, ['http://localhost:5000/v2/a/manifests/v1', 'http://localhost:5000/v2/a/blobs/x']);
+    // An https server answers plain http with 400: /v2/ is probed, then https is used.
+    urls.length = 0;
+    const tls: HttpTransport = async (req) => {
+      urls.push(req.url);
+      return answer(req.url.startsWith('http:') ? 400 : 200);
+    };
+    const secure = new RegistryClient({ registry: 'localhost:5000', transport: tls, timeoutMs: 1000 });
+    await (await secure.ok({ path: 'a/manifests/v1', scopes: [], what: 'get' })).discard();
+    assert.deepEqual(urls, [
+      'http://localhost:5000/v2/a/manifests/v1',
+      'http://localhost:5000/v2/',
+      'https://localhost:5000/v2/a/manifests/v1',
+    ]);
   });
 });

@@ -49,6 +49,8 @@ interface ResolvedImage {
   index?: Descriptor;
   manifest: ImageManifest;
   manifestDescriptor: Descriptor;
+  /** The manifests fetched on the way (index first), to be stored. */
+  fetched: FetchedManifest[];
 }
 
 /** Pulls an image: manifest (selecting the platform), config and layers into `content`, recorded in `images`. */
@@ -63,43 +65,98 @@ export async function pullImage(options: PullOptions): Promise<ImageRecord> {
     transport: options.transport,
     signal: options.signal,
   });
-  await client.ping();
   const wanted = options.platform ?? hostPlatform();
-  const resolved = await resolveManifest(client, { ref, wanted, content: options.content });
+  const resolved = await resolveManifest(client, { ref, wanted });
   const { manifest } = resolved;
+  // The manifests are stored while the blobs download, all before the record names them.
+  const stored = resolved.fetched.map((fetched) => store(options.content, fetched));
+  const downloaded = downloadBlobs(client, { ref, manifest, options });
+  await settled([downloaded, ...stored]);
+  // Every blob the record names is durable before the record is: one flush of the blob
+  // directory for all of this pull's renames (and any another process made).
+  await options.content.syncBlobs();
+  options.signal?.throwIfAborted();
+  return options.images.put(recordFor(ref, resolved, await downloaded));
+}
+
+/**
+ * Downloads the config and layers not yet in the store, the layers `concurrency` at a time and
+ * the small config beside them rather than in one of their slots; the config is parsed and
+ * checked as soon as it is there. After a failure no new download starts; the ones running
+ * are awaited, then the first failure is thrown.
+ */
+async function downloadBlobs(
+  client: RegistryClient,
+  step: { ref: ImageReference; manifest: ImageManifest; options: PullOptions },
+): Promise<ImageConfig> {
+  const { ref, manifest, options } = step;
   const blobs = uniqueBlobs([manifest.config, ...manifest.layers]);
   for (const blob of blobs) options.onProgress?.(progressOf(blob, manifest, 0, 'waiting'));
-  await runBounded(blobs, options.concurrency ?? 3, async (blob) => {
+  let failed = false;
+  const download = async (blob: Descriptor) => {
+    if (failed) return;
     const emit = (done: number, status: TransferProgress['status']) =>
       options.onProgress?.(progressOf(blob, manifest, done, status));
-    if (await options.content.has(blob.digest)) return emit(blob.size, 'exists');
-    await client.fetchBlob(ref.repository, blob, {
-      store: options.content,
-      onProgress: (done) => emit(done, 'downloading'),
+    try {
+      const written = await client.fetchBlob(ref.repository, blob, {
+        store: options.content,
+        onProgress: (done) => emit(done, 'downloading'),
+      });
+      emit(blob.size, written.created ? 'done' : 'exists');
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  const [config, ...layers] = blobs as [Descriptor, ...Descriptor[]];
+  const parsed = download(config)
+    .then(() => readConfig(options.content, { manifest, ref }))
+    .catch((err: unknown) => {
+      failed = true;
+      throw err;
     });
-    emit(blob.size, 'done');
-  });
-  const config = parseImageConfig(await options.content.readBytes(manifest.config.digest, 32 * 1024 * 1024));
-  checkConfig(config, manifest, ref);
-  options.signal?.throwIfAborted();
-  return options.images.put(recordFor(ref, resolved, config));
+  await settled([parsed, runBounded(layers, options.concurrency ?? 3, download)]);
+  return parsed;
+}
+
+async function readConfig(
+  content: ContentStore,
+  image: { manifest: ImageManifest; ref: ImageReference },
+): Promise<ImageConfig> {
+  const config = parseImageConfig(await content.readBytes(image.manifest.config.digest, 32 * 1024 * 1024));
+  checkConfig(config, image.manifest, image.ref);
+  return config;
+}
+
+/** Awaits every one of `work`, then throws the first failure, so nothing runs on after a pull fails. */
+async function settled(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Starts storing a fetched manifest; a failure is held until `settled` awaits it. */
+function store(content: ContentStore, fetched: FetchedManifest): Promise<unknown> {
+  const writing = content.write(fetched.bytes, { digest: fetched.digest, syncDirectory: false });
+  writing.catch(() => {});
+  return writing;
 }
 
 async function resolveManifest(
   client: RegistryClient,
-  step: { ref: ImageReference; wanted: Platform; content: ContentStore },
+  step: { ref: ImageReference; wanted: Platform },
 ): Promise<ResolvedImage> {
   const { ref } = step;
   const name = formatReference(ref);
   const top = await client.getManifest(ref.repository, manifestSelector(ref));
   const parsed = parseManifest(top.bytes, { contentType: top.contentType, what: `manifest of ${name}` });
-  await step.content.write(top.bytes, { digest: top.digest });
   const topDescriptor: Descriptor = {
     mediaType: parsed.mediaType,
     digest: top.digest,
     size: top.bytes.byteLength,
   };
-  if (parsed.kind === 'manifest') return { top, manifest: parsed, manifestDescriptor: topDescriptor };
+  if (parsed.kind === 'manifest') {
+    return { top, manifest: parsed, manifestDescriptor: topDescriptor, fetched: [top] };
+  }
   const entry = selectPlatform(parsed, step.wanted);
   const fetched = await client.getManifest(ref.repository, entry.digest);
   if (fetched.bytes.byteLength !== entry.size) {
@@ -120,12 +177,12 @@ async function resolveManifest(
       message: `the ${formatPlatform(step.wanted)} entry of ${name} is another index; nested indexes are not supported`,
     });
   }
-  await step.content.write(fetched.bytes, { digest: fetched.digest });
   return {
     top,
     index: topDescriptor,
     manifest,
     manifestDescriptor: { ...entry, mediaType: manifest.mediaType },
+    fetched: [top, fetched],
   };
 }
 

@@ -25,7 +25,9 @@ type Behaviour =
   | 'unknown-media-type'
   | 'manifest-bad-header-digest'
   | 'rate-limited'
-  | 'blob-500';
+  | 'blob-500'
+  | 'basic-auth'
+  | 'config-layer-count';
 
 interface FakeRegistry {
   host: string;
@@ -34,38 +36,54 @@ interface FakeRegistry {
   layerDigest: Digest;
   /** `Range` headers of blob requests, in order ('' for none). */
   ranges: string[];
+  /** Every request as `METHOD path [authorized]`, in order. */
+  requests: string[];
 }
 
 async function startFakeRegistry(t: Cleanup): Promise<FakeRegistry> {
   const layer = gzipSync(randomBytes(512 * 1024));
-  const config = Buffer.from(
-    JSON.stringify({
-      os: 'linux',
-      architecture: 'amd64',
-      rootfs: { type: 'layers', diff_ids: [digestOf('x')] },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: digestOf(config),
-        size: config.length,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: digestOf(layer),
-          size: layer.length,
+  const image = (diffIds: number) => {
+    const config = Buffer.from(
+      JSON.stringify({
+        os: 'linux',
+        architecture: 'amd64',
+        rootfs: { type: 'layers', diff_ids: Array.from({ length: diffIds }, (_, i) => digestOf(`${i}`)) },
+      }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: digestOf(config),
+          size: config.length,
         },
-      ],
-    }),
-  );
-  const fake: FakeRegistry = { host: '', behaviour: 'ok', layer, layerDigest: digestOf(layer), ranges: [] };
+        layers: [
+          {
+            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+            digest: digestOf(layer),
+            size: layer.length,
+          },
+        ],
+      }),
+    );
+    return { config, manifest };
+  };
+  const good = image(1);
+  const miscounted = image(2);
+  const fake: FakeRegistry = {
+    host: '',
+    behaviour: 'ok',
+    layer,
+    layerDigest: digestOf(layer),
+    ranges: [],
+    requests: [],
+  };
   const sockets = new Set<import('node:net').Socket>();
-  const server = createServer((req, res) => serve(fake, { req, res, manifest, config }));
+  const server = createServer((req, res) =>
+    serve(fake, { req, res, ...(fake.behaviour === 'config-layer-count' ? miscounted : good) }),
+  );
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -86,7 +104,12 @@ function serve(
   const { req, res } = x;
   const url = req.url ?? '';
   const b = fake.behaviour;
+  const authorized = req.headers.authorization === BASIC;
+  fake.requests.push(`${req.method} ${url}${authorized ? ' [authorized]' : ''}`);
   if (b === 'unauthorized-no-challenge') return void res.writeHead(401).end();
+  if (b === 'basic-auth' && !authorized) {
+    return void res.writeHead(401, { 'www-authenticate': 'Basic realm="fake"' }).end();
+  }
   if (url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   if (url.includes('/manifests/')) {
     if (b === 'rate-limited') return void res.writeHead(429, { 'retry-after': '60' }).end();
@@ -168,12 +191,15 @@ function serveLayer(fake: FakeRegistry, req: IncomingMessage, res: ServerRespons
   }
 }
 
+const CREDENTIALS = { username: 'ann', password: 'secret' };
+const BASIC = `Basic ${Buffer.from('ann:secret').toString('base64')}`;
+
 async function setup(t: Cleanup) {
   const dir = await tempDir(t, 'bad');
   const fake = await startFakeRegistry(t);
   const content = ContentStore.forStateDir(dir);
   const images = ImageStore.forStateDir(dir);
-  const pull = (extra: { attempts?: number; timeoutMs?: number } = {}) =>
+  const pull = (extra: { attempts?: number; timeoutMs?: number; credentials?: typeof CREDENTIALS } = {}) =>
     pullImage({ reference: `${fake.host}/bad/app:1`, content, images, timeoutMs: 2000, ...extra });
   const visibleBlobs = async () => readdir(join(content.root, 'blobs', 'sha256')).catch((): string[] => []);
   return { fake, content, images, pull, visibleBlobs };
@@ -217,6 +243,34 @@ describe('registry bad input', () => {
     await pull({ attempts: 1 });
     assert.deepEqual(fake.ranges, [`bytes=${half}-`]);
     assert.equal(digestOf(await content.readBytes(fake.layerDigest)), fake.layerDigest);
+  });
+
+  it('answers a 401 challenge on the manifest request itself: no /v2/ ping, blobs sent authorized', async (t) => {
+    const { fake, content, pull } = await setup(t);
+    fake.behaviour = 'basic-auth';
+    await assert.rejects(pull(), { code: 'ERR_IMAGE_REGISTRY_UNAUTHORIZED' });
+    assert.deepEqual(fake.requests, ['GET /v2/bad/app/manifests/1']);
+    fake.requests = [];
+    const record = await pull({ credentials: CREDENTIALS });
+    assert.equal(record.layers[0]?.digest, fake.layerDigest);
+    assert.deepEqual(fake.requests.slice(0, 2), [
+      'GET /v2/bad/app/manifests/1',
+      'GET /v2/bad/app/manifests/1 [authorized]',
+    ]);
+    assert.ok(fake.requests.slice(2).every((r) => r.includes('/blobs/') && r.endsWith('[authorized]')));
+    assert.equal(fake.requests.length, 4);
+    assert.equal(digestOf(await content.readBytes(fake.layerDigest)), fake.layerDigest);
+  });
+
+  it('a config that lists more layers than its manifest: ERR_IMAGE_CONFIG_INVALID, no image recorded', async (t) => {
+    const { fake, images, pull } = await setup(t);
+    fake.behaviour = 'config-layer-count';
+    await assert.rejects(pull(), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_IMAGE_CONFIG_INVALID');
+      assert.match(err.message, /its config lists 2 layers, its manifest 1/);
+      return true;
+    });
+    assert.deepEqual(await images.list(), []);
   });
 
   it('a stalled connection times out with ERR_IMAGE_REGISTRY_TIMEOUT', async (t) => {

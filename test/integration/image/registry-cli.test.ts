@@ -32,7 +32,7 @@ describe('berth image CLI against docker-registry', () => {
     assert.equal(denied.status, 1);
     assert.match(
       denied.stderr,
-      /^berth: ping 127\.0\.0\.1:\d+: the registry requires a user name and password\nhint: log in/,
+      /^berth: get manifest cli\/app:v1 from 127\.0\.0\.1:\d+: the registry requires a user name and password\nhint: log in/,
     );
 
     const bad = berth(['login', '-u', 'carol', '--password-stdin', registry.host], 'wrong\n');
