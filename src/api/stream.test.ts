@@ -67,11 +67,27 @@ describe('POST /v1/images/pull without a socket', () => {
       [{ reference: 'busybox', timeoutMs: -1 }, 'ERR_API_BAD_REQUEST'],
       [{ reference: 'busybox', insecureRegistries: [1] }, 'ERR_API_BAD_REQUEST'],
       [{ reference: 'busybox', credentials: { username: 'u' } }, 'ERR_API_BAD_REQUEST'],
+      [{ reference: 'busybox', stateDir: 'relative/state' }, 'ERR_API_BAD_REQUEST'],
+      [{ reference: 'busybox', stateDir: 7 }, 'ERR_API_BAD_REQUEST'],
     ] as const) {
       const answer = await pull(body);
       assert.ok(!isStream(answer));
       assert.equal(answer.status, 400, JSON.stringify(body));
       assert.equal((answer.body as { error: { code: string } }).error.code, code);
+    }
+  });
+
+  it('answers 409 when the caller expects another state dir, before checking anything else', async () => {
+    for (const body of [
+      { reference: 'busybox', stateDir: '/var/lib/other-berth' },
+      { reference: 'Bad Name', stateDir: '/var/lib/other-berth' },
+    ]) {
+      const answer = await pull(body);
+      assert.ok(!isStream(answer));
+      assert.equal(answer.status, 409);
+      const { error } = answer.body as { error: { code: string; message: string } };
+      assert.equal(error.code, 'ERR_API_STATE_DIR_MISMATCH');
+      assert.equal(error.message, 'berthd serves /nonexistent/berth-state, not /var/lib/other-berth');
     }
   });
 
@@ -82,7 +98,8 @@ describe('POST /v1/images/pull without a socket', () => {
     const answer = await handleRequest(createRoutes({ stateDir }), {
       method: 'POST',
       path: '/v1/images/pull',
-      body: { reference: '127.0.0.1:1/app:v1', timeoutMs: 5000 },
+      // The same state dir, spelt differently, is the daemon's: the pull starts.
+      body: { reference: '127.0.0.1:1/app:v1', timeoutMs: 5000, stateDir: `${stateDir}/./` },
     });
     assert.equal(answer.status, 200);
     const { seen, error } = await collect(eventsOf(answer));

@@ -50,9 +50,12 @@ describe('BerthdClient.pullImage', () => {
       ndjson(res, `${JSON.stringify({ progress })}\n${JSON.stringify({ image: { id: 'sha256:x' } })}\n`),
     );
     const seen: unknown[] = [];
-    const image = await client.pullImage({ reference: 'busybox' }, { onProgress: (e) => seen.push(e) });
+    const image = await client.pullImage(
+      { reference: 'busybox' },
+      { onProgress: (e) => seen.push(e), onStarted: () => seen.push('started') },
+    );
     assert.deepEqual(image, { id: 'sha256:x' });
-    assert.deepEqual(seen, [progress]);
+    assert.deepEqual(seen, ['started', progress]);
   });
 
   it('rethrows an in-stream error with the same code, category, message and hint', async (t) => {
@@ -68,12 +71,25 @@ describe('BerthdClient.pullImage', () => {
     assert.deepEqual((await pullError(client)).toJSON(), error);
   });
 
-  it('rethrows an error status answered before the stream', async (t) => {
-    const error = { code: 'ERR_API_BAD_REQUEST', category: 'InvalidArgument', message: 'bad' };
+  it('rethrows an error status answered before the stream, and reports no start', async (t) => {
+    const error = { code: 'ERR_API_STATE_DIR_MISMATCH', category: 'Conflict', message: 'other store' };
     const client = await fakeDaemon(t, (res) => {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
     });
-    assert.deepEqual((await pullError(client)).toJSON(), error);
+    let started = false;
+    const err = await client
+      .pullImage(
+        { reference: 'busybox', stateDir: '/x' },
+        {
+          onStarted: () => {
+            started = true;
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof BerthError);
+    assert.deepEqual(err.toJSON(), error);
+    assert.equal(started, false);
   });
 
   it('reports a stream that ends without its last line, or mid-line, as cut short', async (t) => {

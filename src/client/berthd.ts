@@ -1,4 +1,4 @@
-import { type IncomingMessage, request } from 'node:http';
+import { type IncomingMessage, type RequestOptions, request } from 'node:http';
 import { BerthError } from '../core/index.ts';
 // Types only: erased at run time, so this client loads none of the image module's code.
 import type { ImageRecord, TransferProgress } from '../image/index.ts';
@@ -18,6 +18,8 @@ export interface DaemonVersion {
 /** The body of POST /v1/images/pull. */
 export interface PullRequest {
   reference: string;
+  /** The state dir the caller expects the daemon to serve: another one is refused (409, ERR_API_STATE_DIR_MISMATCH) before the pull starts. */
+  stateDir?: string;
   /** `os/arch[/variant]`. */
   platform?: string;
   insecureRegistries?: string[];
@@ -27,6 +29,8 @@ export interface PullRequest {
 
 export interface PullCallbacks {
   onProgress?: (event: TransferProgress) => void;
+  /** The daemon accepted the pull (status 200): its stream follows. */
+  onStarted?: () => void;
   /** Closes the connection: the daemon cancels the pull. */
   signal?: AbortSignal;
 }
@@ -76,6 +80,7 @@ export class BerthdClient {
       signal: callbacks.signal,
     });
     if (res.statusCode !== 200) throw await failure(res, what);
+    callbacks.onStarted?.();
     let image: ImageRecord | undefined;
     try {
       for await (const line of parseJsonLines(res, what)) {
@@ -116,13 +121,18 @@ export class BerthdClient {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { host: 'berthd' };
       if (payload !== undefined) headers['content-type'] = 'application/json';
-      const r = request({
+      // No TLS here: an empty server name (passed on to the agent, which node's types leave
+      // out) spares the agent deriving one from the host header, whose IPv6 pattern costs
+      // milliseconds to compile on a CLI's first request.
+      const options: RequestOptions & { servername: string } = {
         socketPath: this.socketPath,
         method: req.method,
         path: req.path,
         headers,
+        servername: '',
         signal: req.signal,
-      });
+      };
+      const r = request(options);
       r.once('response', resolve);
       r.once('error', (err: NodeJS.ErrnoException) => {
         if (req.signal?.aborted) reject(req.signal.reason);

@@ -13,16 +13,23 @@ export function progressView(options: { json: boolean; stream?: NodeJS.WriteStre
   return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
 }
 
-/** Runs a pull or push with a progress view, cleared up however the transfer ends. */
+/**
+ * Runs a pull or push with a progress view, cleared up however the transfer ends. The view (and
+ * with it process.stderr, whose set-up loads stream code) is made at the first event: a transfer
+ * that fails or falls back before reporting anything costs nothing here.
+ */
 export async function withProgress<T>(
   json: boolean,
   transfer: (onProgress: (event: TransferProgress) => void) => Promise<T>,
 ): Promise<T> {
-  const view = progressView({ json });
+  let view: ProgressView | undefined;
   try {
-    return await transfer((event) => view.update(event));
+    return await transfer((event) => {
+      view ??= progressView({ json });
+      view.update(event);
+    });
   } finally {
-    view.finish();
+    view?.finish();
   }
 }
 

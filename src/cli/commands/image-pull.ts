@@ -2,12 +2,12 @@
 // The daemon path loads no image-store or registry code (only the reference parser and the
 // credentials file reader), so its start-up stays close to `berth version`'s.
 import { resolve } from 'node:path';
-import { BerthdClient, daemonHost } from '../../client/index.ts';
-import { defaultPaths } from '../../core/index.ts';
+import { BerthdClient, daemonHost, type PullRequest } from '../../client/index.ts';
+import { BerthError, defaultPaths } from '../../core/index.ts';
 import type { ImageRecord } from '../../image/index.ts';
 import { familiarName, type ImageReference, parseReference } from '../../image/reference/index.ts';
 // The file, not registry/index.ts: the part's index would load the registry client.
-import { CredentialStore, defaultAuthFile } from '../../image/registry/credentials.ts';
+import { storedCredentials } from '../../image/registry/stored-credentials.ts';
 import type { Command, CommandContext } from '../command.ts';
 import {
   REGISTRY_OPTIONS,
@@ -46,10 +46,9 @@ export const imagePullCommand: Command = {
   },
   async run(ctx: CommandContext) {
     const reference = parseReference(requirePositional(ctx, 0, 'image name', 'pull'));
-    const daemon = ctx.values['no-daemon'] === true ? undefined : await sameStoreDaemon(ctx);
-    const record = daemon
-      ? await pullThroughDaemon(ctx, daemon, reference)
-      : await pullInProcess(ctx, reference);
+    const record =
+      (ctx.values['no-daemon'] === true ? undefined : await pullThroughDaemon(ctx, reference)) ??
+      (await pullInProcess(ctx, reference));
     return {
       data: record,
       render: (r: ImageRecord) =>
@@ -58,49 +57,45 @@ export const imagePullCommand: Command = {
   },
 };
 
-/** The daemon to pull through: one that answers and serves this command's state dir, else none. */
-async function sameStoreDaemon(ctx: CommandContext): Promise<BerthdClient | undefined> {
-  const host = daemonHost(stringValue(ctx, 'host'));
-  const client = new BerthdClient({ socketPath: host.socketPath });
-  const version = await client.probe();
-  if (!version) {
-    // A daemon the user named must answer; the default socket may simply have no daemon.
-    if (host.explicit) await client.version();
-    debug(ctx, `no berthd answers on ${host.socketPath}: pulling in this process`);
-    return undefined;
-  }
-  const stateDir = resolve(stringValue(ctx, 'state-dir') ?? defaultPaths().stateDir);
-  if (resolve(version.stateDir) !== stateDir) {
-    debug(
-      ctx,
-      `berthd on ${host.socketPath} serves ${version.stateDir}, not ${stateDir}: pulling in this process`,
-    );
-    return undefined;
-  }
-  debug(ctx, `pulling through berthd on ${host.socketPath} (state dir ${stateDir})`);
-  return client;
-}
-
+/**
+ * The pull through berthd, or undefined when it must run in this process: no daemon answers on
+ * the default socket, or the daemon serves another state dir. One request: the body names the
+ * state dir this command expects and the daemon refuses another before it starts.
+ */
 async function pullThroughDaemon(
   ctx: CommandContext,
-  daemon: BerthdClient,
   reference: ImageReference,
-): Promise<ImageRecord> {
+): Promise<ImageRecord | undefined> {
+  const host = daemonHost(stringValue(ctx, 'host'));
+  const stateDir = resolve(stringValue(ctx, 'state-dir') ?? defaultPaths().stateDir);
   const settings = registrySettings(ctx);
-  const credentials = await new CredentialStore(defaultAuthFile()).get(reference.registry);
+  const credentials = storedCredentials(reference.registry);
   const platform = stringValue(ctx, 'platform');
-  return withProgress(ctx.json, (onProgress) =>
-    daemon.pullImage(
-      {
-        reference: requirePositional(ctx, 0, 'image name', 'pull'),
-        insecureRegistries: settings.insecureRegistries,
-        ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
-        ...(credentials ? { credentials } : {}),
-        ...(platform ? { platform } : {}),
-      },
-      { onProgress },
-    ),
-  );
+  const daemon = new BerthdClient({ socketPath: host.socketPath });
+  const body: PullRequest = {
+    reference: requirePositional(ctx, 0, 'image name', 'pull'),
+    stateDir,
+    insecureRegistries: settings.insecureRegistries,
+    ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(platform ? { platform } : {}),
+  };
+  const onStarted = () => debug(ctx, `pulling through berthd on ${host.socketPath} (state dir ${stateDir})`);
+  try {
+    return await withProgress(ctx.json, (onProgress) => daemon.pullImage(body, { onProgress, onStarted }));
+  } catch (err) {
+    const code = err instanceof BerthError ? err.code : undefined;
+    // A daemon the user named must answer; the default socket may simply have no daemon.
+    if (code === 'ERR_CLIENT_DAEMON_UNREACHABLE' && !host.explicit) {
+      debug(ctx, `no berthd answers on ${host.socketPath}: pulling in this process`);
+      return undefined;
+    }
+    if (code === 'ERR_API_STATE_DIR_MISMATCH') {
+      debug(ctx, `berthd on ${host.socketPath}: ${(err as BerthError).message}: pulling in this process`);
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 async function pullInProcess(ctx: CommandContext, reference: ImageReference): Promise<ImageRecord> {

@@ -1,22 +1,12 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { BerthError, isErrno } from '../../core/index.ts';
-// Only the atomic-write part of content/: the CLI reads credentials before a daemon pull
-// without loading the content store or the registry client.
+import { dirname } from 'node:path';
+import { isErrno } from '../../core/index.ts';
+// Only the atomic-write part of content/, not the content store.
 import { writeFileAtomic } from '../content/atomic.ts';
 import type { Credentials } from './auth.ts';
+import { type AuthFile, credentialsIn, defaultAuthFile, parseAuthFile } from './stored-credentials.ts';
 
-interface AuthFile {
-  auths: Record<string, { auth?: string }>;
-}
-
-/** Where `berth login` keeps credentials: $BERTH_CONFIG_DIR, $XDG_CONFIG_HOME/berth or ~/.config/berth, file auth.json. */
-export function defaultAuthFile(env: NodeJS.ProcessEnv = process.env): string {
-  const dir =
-    env.BERTH_CONFIG_DIR ?? join(env.XDG_CONFIG_HOME ?? join(env.HOME ?? homedir(), '.config'), 'berth');
-  return join(dir, 'auth.json');
-}
+export { defaultAuthFile };
 
 /**
  * Registry credentials in Docker's `config.json` shape (`{"auths": {host: {auth: base64(user:pass)}}}`),
@@ -31,12 +21,7 @@ export class CredentialStore {
 
   /** The credentials stored for `registry`, if any. */
   async get(registry: string): Promise<Credentials | undefined> {
-    const entry = (await this.load()).auths[registry];
-    if (!entry?.auth) return undefined;
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon === -1) return undefined;
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    return credentialsIn(await this.load(), registry);
   }
 
   async set(registry: string, credentials: Credentials): Promise<void> {
@@ -69,18 +54,7 @@ export class CredentialStore {
       if (isErrno(err, 'ENOENT')) return { auths: {} };
       throw err;
     }
-    try {
-      const doc = JSON.parse(text) as AuthFile;
-      return { ...doc, auths: typeof doc.auths === 'object' && doc.auths !== null ? doc.auths : {} };
-    } catch (err) {
-      throw new BerthError({
-        code: 'ERR_IMAGE_CREDENTIALS_CORRUPT',
-        category: 'FailedPrecondition',
-        message: `credentials file ${this.path} is not valid JSON`,
-        hint: 'fix or delete the file, then log in again',
-        cause: err,
-      });
-    }
+    return parseAuthFile(text, this.path);
   }
 
   private async save(file: AuthFile): Promise<void> {

@@ -189,13 +189,48 @@ describe('berth pull through berthd', () => {
     assert.equal(named.status, 1);
     assert.match(named.stderr as string, /^berth: no berthd answers on .*berthd\.sock: ENOENT\nhint: /);
 
-    // A running daemon for another state dir is not used: the image lands in the CLI's store.
+    // A running daemon for another state dir is not used: it refuses the pull (409) before
+    // starting it, and the image lands in the CLI's store, with the same output.
     const daemon = await startBerthd(t, join(s.dir, 'daemon'));
     const otherState = join(s.dir, 'cli-state');
     const other = s.berth(['--debug', 'pull', '--state-dir', otherState, ref]);
     assert.equal(other.status, 0, other.stderr as string);
     assert.match(other.stderr as string, /serves .*daemon\/state, not .*cli-state: pulling in this process/);
+    assert.doesNotMatch(other.stderr as string, /pulling through berthd/);
+    assert.match(other.stdout as string, /^Pulled /);
     assert.deepEqual(await storedImages(otherState), [ref]);
-    assert.doesNotMatch(daemon.log(), /images\/pull/);
+    await daemon.waitForLog(/"path":"\/v1\/images\/pull","status":409/);
+    assert.doesNotMatch(daemon.log(), /images\/pull","status":200/);
+    // Errors of the fallback pull are the in-process pull's, exit code included.
+    const otherMissing = s.berth(['pull', '--state-dir', otherState, `${registry.host}/fb/missing:v1`]);
+    const inProcessMissing = s.berth([
+      'pull',
+      '--no-daemon',
+      '--state-dir',
+      otherState,
+      `${registry.host}/fb/missing:v1`,
+    ]);
+    assert.equal(otherMissing.status, 1);
+    assert.equal(otherMissing.stderr, inProcessMissing.stderr);
+
+    // A body without stateDir (an older client) is pulled into the daemon's store as before.
+    const older = `${registry.host}/fb/older:v1`;
+    await skopeoCopy(image!.source, `docker://${older}`);
+    const raw = spawnSync(
+      'curl',
+      [
+        '-sS',
+        '--unix-socket',
+        daemon.socketPath,
+        'http://berthd/v1/images/pull',
+        '-H',
+        'content-type: application/json',
+        '-d',
+        JSON.stringify({ reference: older }),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.match(raw.stdout, /\{"image":/);
+    assert.deepEqual((await storedImages(daemon.stateDir)).sort(), [older, ref].sort());
   });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { BerthError } from '../../../core/index.ts';
 import {
   ContentStore,
@@ -58,6 +59,8 @@ function pullOptions(request: ApiRequest, stateDir: string): PullOptions {
   const body = request.body;
   if (typeof body !== 'object' || body === null) throw badField('the body', 'a JSON object');
   const b = body as Record<string, unknown>;
+  // Checked first: a caller that expects another store pulls elsewhere, whatever else it sent.
+  if (b.stateDir !== undefined) checkStateDir(b.stateDir, stateDir);
   if (typeof b.reference !== 'string') throw badField('reference', 'a string');
   const options: PullOptions = {
     reference: parseReference(b.reference),
@@ -83,6 +86,20 @@ function pullOptions(request: ApiRequest, stateDir: string): PullOptions {
   }
   if (b.credentials !== undefined) options.credentials = credentialsOf(b.credentials);
   return options;
+}
+
+/** The caller names the store it expects (the CLI's --state-dir); another one is a conflict, not a pull. */
+function checkStateDir(expected: unknown, served: string): void {
+  if (typeof expected !== 'string' || !expected.startsWith('/')) {
+    throw badField('stateDir', 'an absolute path');
+  }
+  if (resolve(expected) === resolve(served)) return;
+  throw new BerthError({
+    code: 'ERR_API_STATE_DIR_MISMATCH',
+    category: 'Conflict',
+    message: `berthd serves ${resolve(served)}, not ${resolve(expected)}`,
+    hint: 'point --host at the daemon of that state dir, or pull with --no-daemon',
+  });
 }
 
 function credentialsOf(value: unknown): Credentials {
