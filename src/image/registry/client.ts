@@ -5,6 +5,7 @@ import {
   digestMismatch,
   digestOf,
   isDigest,
+  type OpenedSource,
   type WrittenBlob,
 } from '../content/index.ts';
 import {
@@ -155,7 +156,7 @@ export class RegistryClient {
     repository: string,
     digest: Digest,
     step: { offset: number; what: string },
-  ): Promise<{ body: AsyncIterable<Uint8Array>; offset: number }> {
+  ): Promise<OpenedSource> {
     const headers: Record<string, string> = step.offset > 0 ? { range: `bytes=${step.offset}-` } : {};
     const reply = await this.ok({
       path: `${repository}/blobs/${digest}`,
@@ -163,7 +164,7 @@ export class RegistryClient {
       headers,
       what: `get ${step.what}`,
     });
-    if (reply.res.status !== 206) return { body: reply.body(), offset: 0 };
+    if (reply.res.status !== 206) return { body: reply.body(), offset: 0, handsOver: true };
     const start = Number(
       /^bytes (\d+)-/.exec(reply.res.headers.get('content-range') ?? '')?.[1] ?? Number.NaN,
     );
@@ -174,7 +175,7 @@ export class RegistryClient {
         new Error(`registry answered range from ${start}, asked ${step.offset}`),
       );
     }
-    return { body: reply.body(), offset: start };
+    return { body: reply.body(), offset: start, handsOver: true };
   }
 
   private async sendOnce(req: RegistryRequest): Promise<TimedResponse> {

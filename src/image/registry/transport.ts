@@ -1,4 +1,5 @@
 import { BerthError } from '../../core/index.ts';
+import { readBatches } from './batches.ts';
 import { timedOut, unavailable } from './errors.ts';
 import type { HttpResponse, HttpTransport } from './http.ts';
 
@@ -53,20 +54,13 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
     clearTimeout(headerTimer);
   }
   async function* body(): AsyncGenerator<Uint8Array> {
-    let timer = arm();
     try {
-      for await (const chunk of res.body) {
-        clearTimeout(timer);
-        yield chunk;
-        timer = arm();
-      }
+      yield* readBatches(res.body, { stallMs: options.timeoutMs, onStall: () => controller.abort() });
     } catch (err) {
       options.signal?.throwIfAborted();
       if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
       if (err instanceof BerthError) throw err;
       throw unavailable(options.what, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
   return {

@@ -1,0 +1,167 @@
+import { createReadStream, writev } from 'node:fs';
+import { startWorkerJob, type WorkerJob } from './blob-writers.ts';
+import { newHasher } from './digest.ts';
+
+/** Where a blob's verified bytes go: hashed and appended to an open file. */
+export interface BlobSink {
+  /** Takes a chunk (which must not change afterwards); a returned promise asks the caller to wait. */
+  add(chunk: Uint8Array): Promise<void> | undefined;
+  /** Writes what is buffered and returns the sha256 hex of every byte (prefix included). */
+  finish(): Promise<string>;
+  /** Writes what is buffered (kept for a resume) and lets go of the file; never throws. */
+  abandon(): Promise<void>;
+}
+
+/** The bytes already in a partial file that the digest must cover. */
+export interface Prefix {
+  path: string;
+  length: number;
+}
+
+// Chunks from the network are ~64 KiB; one write (or one message to a worker) per MiB saves
+// syscalls, messages and promise turns.
+const BATCH = 1024 * 1024;
+// Bytes a worker may have queued before the reader waits: keeps memory bounded when the disk
+// or the hash is slower than the network.
+const MAX_IN_FLIGHT = 8 * BATCH;
+
+/** A sink on a writer thread when one is available, else on the main thread. */
+export async function openSink(
+  fd: number,
+  options: { prefix: Prefix | undefined; handsOver: boolean },
+): Promise<BlobSink> {
+  const { prefix } = options;
+  const job = await startWorkerJob(fd, prefix);
+  if (job) return new WorkerSink(job, options.handsOver);
+  const hasher = newHasher();
+  if (prefix && prefix.length > 0) {
+    for await (const chunk of createReadStream(prefix.path, { end: prefix.length - 1 })) hasher.update(chunk);
+  }
+  return new ThreadSink(fd, hasher);
+}
+
+/** A view of a whole non-shared ArrayBuffer: transferable as it is. */
+function ownsWholeBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return (
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength
+  );
+}
+
+/** Batches chunks up to `BATCH` bytes. */
+class Batch {
+  chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  push(chunk: Uint8Array): boolean {
+    this.chunks.push(chunk);
+    this.bytes += chunk.byteLength;
+    return this.bytes >= BATCH;
+  }
+
+  take(): Uint8Array[] {
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.bytes = 0;
+    return chunks;
+  }
+}
+
+class WorkerSink implements BlobSink {
+  private readonly job: WorkerJob;
+  private readonly handsOver: boolean;
+  private readonly batch = new Batch();
+
+  constructor(job: WorkerJob, handsOver: boolean) {
+    this.job = job;
+    this.handsOver = handsOver;
+  }
+
+  add(chunk: Uint8Array): Promise<void> | undefined {
+    if (!this.batch.push(chunk)) return undefined;
+    this.send();
+    return this.job.inFlight > MAX_IN_FLIGHT ? this.job.drained() : undefined;
+  }
+
+  async finish(): Promise<string> {
+    this.send();
+    return this.job.finish();
+  }
+
+  async abandon(): Promise<void> {
+    try {
+      this.send();
+    } catch {
+      // The worker failed: nothing more can be written.
+    }
+    await this.job.abandon();
+  }
+
+  /** Hands the batch to the worker: as it is when the source allows, else copied into a fresh buffer. */
+  private send(): void {
+    if (this.batch.bytes === 0) {
+      this.job.check();
+      return;
+    }
+    const [only] = this.batch.chunks;
+    if (this.handsOver && this.batch.chunks.length === 1 && only && ownsWholeBuffer(only)) {
+      this.batch.take();
+      this.job.send(only);
+      return;
+    }
+    const bytes = new Uint8Array(this.batch.bytes);
+    let at = 0;
+    for (const chunk of this.batch.take()) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    this.job.send(bytes);
+  }
+}
+
+class ThreadSink implements BlobSink {
+  private readonly fd: number;
+  private readonly hasher: ReturnType<typeof newHasher>;
+  private readonly batch = new Batch();
+
+  constructor(fd: number, hasher: ReturnType<typeof newHasher>) {
+    this.fd = fd;
+    this.hasher = hasher;
+  }
+
+  add(chunk: Uint8Array): Promise<void> | undefined {
+    this.hasher.update(chunk);
+    return this.batch.push(chunk) ? writeAll(this.fd, this.batch.take()) : undefined;
+  }
+
+  async finish(): Promise<string> {
+    await writeAll(this.fd, this.batch.take());
+    return this.hasher.digest('hex');
+  }
+
+  async abandon(): Promise<void> {
+    await writeAll(this.fd, this.batch.take()).catch(() => {});
+  }
+}
+
+/** writev(2) of every byte of `chunks` at the file's position, retrying short writes. */
+async function writeAll(fd: number, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    const written = await new Promise<number>((resolve, reject) =>
+      writev(fd, rest, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+    if (written === 0) throw new Error(`writev to fd ${fd} wrote nothing`);
+    rest = skipBytes(rest, written);
+  }
+}
+
+function skipBytes(chunks: Uint8Array[], n: number): Uint8Array[] {
+  let left = n;
+  let i = 0;
+  while (i < chunks.length && left >= (chunks[i] as Uint8Array).byteLength)
+    left -= (chunks[i++] as Uint8Array).byteLength;
+  if (i === chunks.length) return [];
+  return [(chunks[i] as Uint8Array).subarray(left), ...chunks.slice(i + 1)];
+}
