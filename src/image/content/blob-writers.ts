@@ -5,8 +5,9 @@ import { BerthError } from '../../core/index.ts';
 /**
  * A small pool of worker threads that hash and write blob bytes, so a pull's main thread only
  * reads the network: sha256 (~50 ms per 100 MB even with SHA-NI) and write(2) dispatch move to
- * otherwise idle cores. Workers start on first use, serve every later blob and pull, and are
- * unref'd while idle so they never keep a command alive.
+ * otherwise idle cores. Workers start on first use in a long-lived process (see
+ * `LONG_LIVED_SECONDS`), serve every later blob and pull, and are unref'd while idle so they
+ * never keep a command alive.
  *
  * A worker writes to the descriptor the main thread opened (descriptors belong to the process),
  * in message order; the main thread closes it only after the worker acknowledged the job's end.
@@ -103,24 +104,40 @@ interface Slot {
   jobs: Map<number, Job>;
 }
 
-let threads = Math.max(1, Math.min(2, availableParallelism()));
-let workerModule: typeof import('node:worker_threads') | undefined;
+const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
+// Starting a worker costs ~40 ms of CPU on another core, more than it saves on one short pull
+// (measured: a one-shot `berth pull` was ~50 ms slower with it). A process that has lived this
+// long (berthd, or a long pull) uses the pool; a short command hashes on its own thread.
+const LONG_LIVED_SECONDS = 2;
+let forced: number | undefined;
+let unusable = false;
 const slots: (Slot | undefined)[] = [];
 let nextId = 1;
 let nextSlot = 0;
+let workerModule: typeof import('node:worker_threads') | undefined;
 
-/** Sets how many writer threads later jobs use (0: hash and write on the main thread). For tests. */
-export function setBlobWriterThreads(n: number): void {
-  threads = n;
+/** Sets how many writer threads later jobs use (0: the main thread; undefined: automatic). For tests. */
+export function setBlobWriterThreads(n: number | undefined): void {
+  forced = n;
+}
+
+/** Stops the writer threads (their jobs fail with ERR_IMAGE_BLOB_WRITER_FAILED); the next job starts new ones. */
+export async function stopBlobWriters(): Promise<void> {
+  await Promise.all(slots.map((slot) => slot?.worker.terminate()));
+}
+
+function wantedThreads(): number {
+  if (unusable) return 0;
+  if (forced !== undefined) return forced;
+  return process.uptime() >= LONG_LIVED_SECONDS ? POOL_SIZE : 0;
 }
 
 /** Loads node:worker_threads once; undefined when it cannot be used (the caller hashes in-thread). */
 async function loadWorkerModule(): Promise<typeof import('node:worker_threads') | undefined> {
-  if (threads === 0) return undefined;
   try {
     workerModule ??= await import('node:worker_threads');
   } catch {
-    threads = 0;
+    unusable = true;
   }
   return workerModule;
 }
@@ -149,14 +166,16 @@ export async function startWorkerJob(
   fd: number,
   prefix: { path: string; length: number } | undefined,
 ): Promise<WorkerJob | undefined> {
+  const threads = wantedThreads();
+  if (threads === 0) return undefined;
   const module = await loadWorkerModule();
   if (!module) return undefined;
-  const slot = takeSlot(module);
+  const slot = takeSlot(module, threads);
   if (!slot) return undefined;
   return new RunningJob(slot, fd, prefix);
 }
 
-function takeSlot(module: typeof import('node:worker_threads')): Slot | undefined {
+function takeSlot(module: typeof import('node:worker_threads'), threads: number): Slot | undefined {
   const index = nextSlot++ % threads;
   const existing = slots[index];
   if (existing) return existing;
@@ -164,7 +183,7 @@ function takeSlot(module: typeof import('node:worker_threads')): Slot | undefine
   try {
     worker = new module.Worker(WORKER_SOURCE, { eval: true, stdout: false, stderr: false });
   } catch {
-    threads = 0; // cannot start threads here (resource limits): hash on the main thread
+    unusable = true; // cannot start threads here (resource limits): hash on the main thread
     return undefined;
   }
   const slot: Slot = { worker, jobs: new Map() };
