@@ -44,7 +44,6 @@ describe('blob writer threads', () => {
             if (at >= 3 * MiB) throw new Error('connection reset');
           }),
           offset,
-          handsOver: true,
         }),
       }),
       /connection reset/,
@@ -53,7 +52,7 @@ describe('blob writer threads', () => {
     const written = await store.ingest({
       digest,
       size: content.byteLength,
-      open: async (offset) => ({ body: batches(content.subarray(offset)), offset, handsOver: true }),
+      open: async (offset) => ({ body: batches(content.subarray(offset)), offset }),
     });
     assert.equal(written.size, content.byteLength);
     assert.deepEqual(await readFile(store.blobPath(digest)), content);

@@ -50,7 +50,6 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
       ...expected(options),
       start: offset,
       prefix: partial,
-      handsOver: source.handsOver,
     });
   } catch (err) {
     closeSync(fd);
@@ -71,7 +70,7 @@ async function ingestPrivately(store: ContentStore, options: IngestOptions): Pro
   const source = await options.open(0);
   const fd = openSync(temp, 'wx', 0o644);
   try {
-    await appendVerified(fd, source.body, { ...expected(options), start: 0, handsOver: source.handsOver });
+    await appendVerified(fd, source.body, { ...expected(options), start: 0 });
   } catch (err) {
     closeSync(fd);
     removeFile(temp);

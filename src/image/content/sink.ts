@@ -1,11 +1,12 @@
 import { createReadStream, writev } from 'node:fs';
 import { startWorkerJob, type WorkerJob } from './blob-writers.ts';
 import { newHasher } from './digest.ts';
+import type { Chunks } from './verify.ts';
 
 /** Where a blob's verified bytes go: hashed and appended to an open file. */
 export interface BlobSink {
-  /** Takes a chunk (which must not change afterwards); a returned promise asks the caller to wait. */
-  add(chunk: Uint8Array): Promise<void> | undefined;
+  /** Takes a chunk or a batch (which must not change afterwards); a returned promise asks the caller to wait. */
+  add(item: Chunks): Promise<void> | undefined;
   /** Writes what is buffered and returns the sha256 hex of every byte (prefix included). */
   finish(): Promise<string>;
   /** Writes what is buffered (kept for a resume) and lets go of the file; never throws. */
@@ -26,13 +27,9 @@ const BATCH = 1024 * 1024;
 const MAX_IN_FLIGHT = 8 * BATCH;
 
 /** A sink on a writer thread when one is available, else on the main thread. */
-export async function openSink(
-  fd: number,
-  options: { prefix: Prefix | undefined; handsOver: boolean },
-): Promise<BlobSink> {
-  const { prefix } = options;
+export async function openSink(fd: number, prefix: Prefix | undefined): Promise<BlobSink> {
   const job = await startWorkerJob(fd, prefix);
-  if (job) return new WorkerSink(job, options.handsOver);
+  if (job) return new WorkerSink(job);
   const hasher = newHasher();
   if (prefix && prefix.length > 0) {
     for await (const chunk of createReadStream(prefix.path, { end: prefix.length - 1 })) hasher.update(chunk);
@@ -40,23 +37,17 @@ export async function openSink(
   return new ThreadSink(fd, hasher);
 }
 
-/** A view of a whole non-shared ArrayBuffer: transferable as it is. */
-function ownsWholeBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
-  return (
-    bytes.buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength
-  );
-}
-
 /** Batches chunks up to `BATCH` bytes. */
 class Batch {
   chunks: Uint8Array[] = [];
   bytes = 0;
 
-  push(chunk: Uint8Array): boolean {
-    this.chunks.push(chunk);
-    this.bytes += chunk.byteLength;
+  push(item: Chunks): boolean {
+    const chunks = item instanceof Uint8Array ? [item] : item;
+    for (const chunk of chunks) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.byteLength;
+    }
     return this.bytes >= BATCH;
   }
 
@@ -70,16 +61,14 @@ class Batch {
 
 class WorkerSink implements BlobSink {
   private readonly job: WorkerJob;
-  private readonly handsOver: boolean;
   private readonly batch = new Batch();
 
-  constructor(job: WorkerJob, handsOver: boolean) {
+  constructor(job: WorkerJob) {
     this.job = job;
-    this.handsOver = handsOver;
   }
 
-  add(chunk: Uint8Array): Promise<void> | undefined {
-    if (!this.batch.push(chunk)) return undefined;
+  add(item: Chunks): Promise<void> | undefined {
+    if (!this.batch.push(item)) return undefined;
     this.send();
     return this.job.inFlight > MAX_IN_FLIGHT ? this.job.drained() : undefined;
   }
@@ -98,16 +87,13 @@ class WorkerSink implements BlobSink {
     await this.job.abandon();
   }
 
-  /** Hands the batch to the worker: as it is when the source allows, else copied into a fresh buffer. */
+  /**
+   * Copies the batch into one fresh buffer and transfers it (network chunks share their memory,
+   * and Buffer.concat's buffers are copied again by postMessage; a plain Uint8Array is not).
+   */
   private send(): void {
     if (this.batch.bytes === 0) {
       this.job.check();
-      return;
-    }
-    const [only] = this.batch.chunks;
-    if (this.handsOver && this.batch.chunks.length === 1 && only && ownsWholeBuffer(only)) {
-      this.batch.take();
-      this.job.send(only);
       return;
     }
     const bytes = new Uint8Array(this.batch.bytes);
@@ -130,9 +116,10 @@ class ThreadSink implements BlobSink {
     this.hasher = hasher;
   }
 
-  add(chunk: Uint8Array): Promise<void> | undefined {
-    this.hasher.update(chunk);
-    return this.batch.push(chunk) ? writeAll(this.fd, this.batch.take()) : undefined;
+  add(item: Chunks): Promise<void> | undefined {
+    if (item instanceof Uint8Array) this.hasher.update(item);
+    else for (const chunk of item) this.hasher.update(chunk);
+    return this.batch.push(item) ? writeAll(this.fd, this.batch.take()) : undefined;
   }
 
   async finish(): Promise<string> {

@@ -16,7 +16,7 @@ import { BerthError, isErrno } from '../../core/index.ts';
 import { syncDirectory, syncFd, tempPathFor } from './atomic.ts';
 import { type Digest, digestHex, isDigest } from './digest.ts';
 import { ingestResumable } from './ingest.ts';
-import { appendVerified, type ExpectedBlob } from './verify.ts';
+import { appendVerified, type Chunks, type ExpectedBlob } from './verify.ts';
 
 /** A stored blob. */
 export interface BlobInfo {
@@ -36,13 +36,9 @@ export type OpenAt = (offset: number) => Promise<OpenedSource>;
 
 /** A source opened by `OpenAt`. */
 export interface OpenedSource {
-  body: AsyncIterable<Uint8Array>;
+  /** Chunks, or batches of chunks (one item per ~1 MiB saves a promise turn per chunk). */
+  body: AsyncIterable<Chunks>;
   offset: number;
-  /**
-   * true: the body yields fresh buffers nobody else reads, which the store may take over (a
-   * writer thread then gets them without a copy; they are detached afterwards).
-   */
-  handsOver?: boolean;
 }
 
 /** Whether a write flushes the blob directory itself. */

@@ -10,7 +10,17 @@ export interface ExpectedBlob {
   what?: string;
 }
 
+/** A chunk of a blob, or a batch of them in order. */
+export type Chunks = Uint8Array | readonly Uint8Array[];
+
 const PROGRESS_STEP = 1024 * 1024;
+
+function byteLength(item: Chunks): number {
+  if (item instanceof Uint8Array) return item.byteLength;
+  let n = 0;
+  for (const chunk of item) n += chunk.byteLength;
+  return n;
+}
 
 /**
  * Appends `chunks` to the open file `fd`, hashing and counting; checks size and digest at the
@@ -18,28 +28,26 @@ const PROGRESS_STEP = 1024 * 1024;
  */
 export async function appendVerified(
   fd: number,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  chunks: AsyncIterable<Chunks> | Iterable<Chunks>,
   options: ExpectedBlob & {
     start: number;
     prefix?: string;
-    /** The chunks are fresh buffers the sink may take over (see `OpenedSource.handsOver`). */
-    handsOver?: boolean;
     onProgress?: (n: number) => void;
   },
 ): Promise<Digest> {
   const what = options.what ?? `blob ${options.digest ?? ''}`.trim();
   const prefix =
     options.prefix && options.start > 0 ? { path: options.prefix, length: options.start } : undefined;
-  const sink = await openSink(fd, { prefix, handsOver: options.handsOver === true });
+  const sink = await openSink(fd, prefix);
   let size = options.start;
   let hex: string;
   try {
     let reported = size;
-    for await (const chunk of chunks) {
-      size += chunk.byteLength;
+    for await (const item of chunks) {
+      size += byteLength(item);
       if (options.size !== undefined && size > options.size)
         throw sizeMismatch(what, options.size, size, true);
-      const wait = sink.add(chunk);
+      const wait = sink.add(item);
       if (wait) await wait;
       if (size - reported >= PROGRESS_STEP) {
         reported = size;

@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 
 // A blob arrives in ~64 KiB chunks; handing them on one by one costs a promise turn (or two)
-// and a timer each. Collected from 'data' events into ~1 MiB buffers, the per-chunk work is a
-// push and a clock read.
+// and a timer each. Collected from 'data' events into ~1 MiB batches, the per-chunk work is a
+// push and a clock read. A batch is a list, not a copy: the consumer decides whether to join it.
 const BATCH = 1024 * 1024;
 // Batches read ahead of the consumer before the socket is paused.
 const READ_AHEAD = 2;
 
 /**
- * Reads `body` in batches of about 1 MiB (each a fresh buffer the consumer owns). When no byte
+ * Reads `body` in batches of chunks of about 1 MiB together. When no byte
  * arrives for `stallMs` while the consumer waits for one, `onStall` is called (it should abort
  * the request, which ends the stream with an error). Bytes that arrived before an error are
  * yielded before it is thrown. Stopping early destroys the stream.
@@ -16,17 +16,17 @@ const READ_AHEAD = 2;
 export function readBatches(
   body: AsyncIterable<Uint8Array>,
   options: { stallMs: number; onStall: () => void },
-): AsyncIterableIterator<Uint8Array> {
+): AsyncIterableIterator<Uint8Array[]> {
   return new BatchReader(body instanceof Readable ? body : Readable.from(body), options);
 }
 
-class BatchReader implements AsyncIterableIterator<Uint8Array> {
+class BatchReader implements AsyncIterableIterator<Uint8Array[]> {
   private readonly stream: Readable;
   private readonly stallMs: number;
   private readonly onStall: () => void;
-  private chunks: Buffer[] = [];
+  private chunks: Uint8Array[] = [];
   private bytes = 0;
-  private readonly ready: Uint8Array[] = [];
+  private readonly ready: Uint8Array[][] = [];
   private ended = false;
   private failure: { error: unknown } | undefined;
   private paused = false;
@@ -45,11 +45,11 @@ class BatchReader implements AsyncIterableIterator<Uint8Array> {
     this.timer = setTimeout(this.checkStall, this.stallMs);
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
+  async next(): Promise<IteratorResult<Uint8Array[]>> {
     for (;;) {
       const batch = this.ready.shift();
       if (batch) {
@@ -68,7 +68,7 @@ class BatchReader implements AsyncIterableIterator<Uint8Array> {
     }
   }
 
-  async return(): Promise<IteratorResult<Uint8Array>> {
+  async return(): Promise<IteratorResult<Uint8Array[]>> {
     this.stop();
     if (!this.ended) this.stream.destroy();
     return { value: undefined, done: true };
@@ -126,14 +126,7 @@ class BatchReader implements AsyncIterableIterator<Uint8Array> {
   /** Moves the chunks collected so far into one buffer ready for the consumer. */
   private cut(): void {
     if (this.bytes === 0) return;
-    // A plain Uint8Array, not Buffer.concat's: a worker can take it over without a copy.
-    const batch = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      batch.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    this.ready.push(batch);
+    this.ready.push(this.chunks);
     this.chunks = [];
     this.bytes = 0;
   }

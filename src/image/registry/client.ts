@@ -164,7 +164,7 @@ export class RegistryClient {
       headers,
       what: `get ${step.what}`,
     });
-    if (reply.res.status !== 206) return { body: reply.body(), offset: 0, handsOver: true };
+    if (reply.res.status !== 206) return { body: reply.body(), offset: 0 };
     const start = Number(
       /^bytes (\d+)-/.exec(reply.res.headers.get('content-range') ?? '')?.[1] ?? Number.NaN,
     );
@@ -175,7 +175,7 @@ export class RegistryClient {
         new Error(`registry answered range from ${start}, asked ${step.offset}`),
       );
     }
-    return { body: reply.body(), offset: start, handsOver: true };
+    return { body: reply.body(), offset: start };
   }
 
   private async sendOnce(req: RegistryRequest): Promise<TimedResponse> {

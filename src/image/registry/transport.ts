@@ -22,7 +22,8 @@ export interface SendInit {
 /** A response whose body is read through `body()`, which times out when the stream stalls. */
 export interface TimedResponse {
   res: HttpResponse;
-  body(): AsyncGenerator<Uint8Array>;
+  /** The body in batches of chunks (~1 MiB each). */
+  body(): AsyncGenerator<Uint8Array[]>;
   /** Reads the whole body, refusing more than `limit` bytes (`tooLarge` builds the error). */
   bytes(limit: number, tooLarge: (size: number) => Error): Promise<Buffer>;
   /** Drops the rest of the body. */
@@ -53,7 +54,7 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
   } finally {
     clearTimeout(headerTimer);
   }
-  async function* body(): AsyncGenerator<Uint8Array> {
+  async function* body(): AsyncGenerator<Uint8Array[]> {
     try {
       yield* readBatches(res.body, { stallMs: options.timeoutMs, onStall: () => controller.abort() });
     } catch (err) {
@@ -74,13 +75,13 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
-      for await (const chunk of body()) {
-        size += chunk.byteLength;
+      for await (const batch of body()) {
+        for (const chunk of batch) size += chunk.byteLength;
         if (size > limit) {
           controller.abort();
           throw tooLarge(size);
         }
-        chunks.push(chunk);
+        chunks.push(...batch);
       }
       return Buffer.concat(chunks);
     },
