@@ -16,11 +16,11 @@ import { BerthError } from '../../core/index.ts';
 /** Messages to a worker: a job is begin, data…, then end (digest wanted) or abandon. */
 type ToWorker =
   | { kind: 'begin'; id: number; fd: number; prefix?: { path: string; length: number } }
-  | { kind: 'data'; id: number; bytes: ArrayBuffer }
+  | { kind: 'data'; id: number; buffer: ArrayBuffer; length: number }
   | { kind: 'end' | 'abandon'; id: number };
 
 type FromWorker =
-  | { kind: 'written'; id: number; bytes: number }
+  | { kind: 'written'; id: number; bytes: number; spent: ArrayBuffer[] }
   | { kind: 'done'; id: number; hex: string }
   | { kind: 'abandoned'; id: number }
   | { kind: 'failed'; id: number; message: string; code?: string };
@@ -34,6 +34,7 @@ function workerMain(): void {
   const { createHash } = require('node:crypto');
   const fs = require('node:fs');
   const jobs = new Map();
+  let spent: ArrayBuffer[] = [];
   const ACK_STEP = 4 * 1024 * 1024;
   const fail = (id: number, err: { message: string; code?: string }) => {
     jobs.set(id, { failed: true });
@@ -67,14 +68,17 @@ function workerMain(): void {
     const job = jobs.get(m.id);
     if (m.kind === 'data') {
       if (!job || job.failed) return;
-      const bytes = new Uint8Array(m.bytes);
+      const bytes = new Uint8Array(m.buffer, 0, m.length);
       try {
         job.hash.update(bytes);
         for (let at = 0; at < bytes.length; ) at += fs.writeSync(job.fd, bytes, at);
+        spent.push(m.buffer);
         // Acknowledged in steps of a few MiB: each message wakes the main thread.
         job.unacknowledged += bytes.length;
         if (job.unacknowledged >= ACK_STEP) {
-          parentPort.postMessage({ kind: 'written', id: m.id, bytes: job.unacknowledged });
+          // The buffers go back with the acknowledgement, to carry the next bytes.
+          parentPort.postMessage({ kind: 'written', id: m.id, bytes: job.unacknowledged, spent }, spent);
+          spent = [];
           job.unacknowledged = 0;
         }
       } catch (err) {
@@ -116,6 +120,19 @@ let nextId = 1;
 let nextSlot = 0;
 let workerModule: typeof import('node:worker_threads') | undefined;
 
+// Buffers that carried bytes to a worker and came back: reused, so a pull allocates (and the
+// collector frees) a few MiB instead of one buffer per MiB.
+const BUFFER_BYTES = 2 * 1024 * 1024 + 64 * 1024;
+const MAX_SPARE = 16;
+const spare: ArrayBuffer[] = [];
+
+/** A buffer of `length` bytes to send with `WorkerJob.send`, recycled when one is spare. */
+export function bufferFor(length: number): Uint8Array<ArrayBuffer> {
+  const buffer =
+    length <= BUFFER_BYTES ? (spare.pop() ?? new ArrayBuffer(BUFFER_BYTES)) : new ArrayBuffer(length);
+  return new Uint8Array(buffer, 0, length);
+}
+
 /** Sets how many writer threads later jobs use (0: the main thread; undefined: automatic). For tests. */
 export function setBlobWriterThreads(n: number | undefined): void {
   forced = n;
@@ -144,7 +161,7 @@ async function loadWorkerModule(): Promise<typeof import('node:worker_threads') 
 
 /** One blob's bytes on their way to a worker: `send` them in order, then `finish` or `abandon`. */
 export interface WorkerJob {
-  /** Queues bytes (the buffer is transferred: the caller must not touch it again). */
+  /** Queues bytes (the whole buffer is transferred: the caller must not touch it again; see `bufferFor`). */
   send(bytes: Uint8Array<ArrayBuffer>): void;
   /** Bytes sent but not yet written; the caller waits on `drained` when this grows. */
   readonly inFlight: number;
@@ -199,6 +216,7 @@ function deliver(slot: Slot, m: FromWorker): void {
   const job = slot.jobs.get(m.id);
   if (!job) return;
   if (m.kind === 'written') {
+    for (const buffer of m.spent) if (spare.length < MAX_SPARE) spare.push(buffer);
     job.onWritten(m.bytes);
     return;
   }
@@ -252,10 +270,9 @@ class RunningJob implements WorkerJob {
   send(bytes: Uint8Array<ArrayBuffer>): void {
     this.check();
     this.inFlight += bytes.byteLength;
-    // The worker views the whole buffer: hand over exactly the bytes, never a larger backing store.
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const buffer = whole ? bytes.buffer : copyOf(bytes).buffer;
-    this.slot.worker.postMessage({ kind: 'data', id: this.id, bytes: buffer } satisfies ToWorker, [buffer]);
+    if (bytes.byteOffset !== 0) throw new Error('blob writer bytes must come from bufferFor()');
+    const message: ToWorker = { kind: 'data', id: this.id, buffer: bytes.buffer, length: bytes.byteLength };
+    this.slot.worker.postMessage(message, [bytes.buffer]);
   }
 
   drained(): Promise<void> {
@@ -299,12 +316,6 @@ class RunningJob implements WorkerJob {
     this.waiter = undefined;
     waiter?.();
   }
-}
-
-function copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
 }
 
 function writerFailed(cause: Error): BerthError {

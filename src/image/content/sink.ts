@@ -1,5 +1,5 @@
 import { createReadStream, writev } from 'node:fs';
-import { startWorkerJob, type WorkerJob } from './blob-writers.ts';
+import { bufferFor, startWorkerJob, type WorkerJob } from './blob-writers.ts';
 import { newHasher } from './digest.ts';
 import type { Chunks } from './verify.ts';
 
@@ -25,6 +25,8 @@ const BATCH = 1024 * 1024;
 // Bytes a worker may have queued before the reader waits: keeps memory bounded when the disk
 // or the hash is slower than the network.
 const MAX_IN_FLIGHT = 8 * BATCH;
+// Each message to a worker costs a wake-up of that thread: fewer, larger ones.
+const WORKER_BATCH = 2 * BATCH;
 
 /** A sink on a writer thread when one is available, else on the main thread. */
 export async function openSink(fd: number, prefix: Prefix | undefined): Promise<BlobSink> {
@@ -37,10 +39,15 @@ export async function openSink(fd: number, prefix: Prefix | undefined): Promise<
   return new ThreadSink(fd, hasher);
 }
 
-/** Batches chunks up to `BATCH` bytes. */
+/** Batches chunks up to `limit` bytes. */
 class Batch {
   chunks: Uint8Array[] = [];
   bytes = 0;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   push(item: Chunks): boolean {
     const chunks = item instanceof Uint8Array ? [item] : item;
@@ -48,7 +55,7 @@ class Batch {
       this.chunks.push(chunk);
       this.bytes += chunk.byteLength;
     }
-    return this.bytes >= BATCH;
+    return this.bytes >= this.limit;
   }
 
   take(): Uint8Array[] {
@@ -61,7 +68,7 @@ class Batch {
 
 class WorkerSink implements BlobSink {
   private readonly job: WorkerJob;
-  private readonly batch = new Batch();
+  private readonly batch = new Batch(WORKER_BATCH);
 
   constructor(job: WorkerJob) {
     this.job = job;
@@ -96,7 +103,7 @@ class WorkerSink implements BlobSink {
       this.job.check();
       return;
     }
-    const bytes = new Uint8Array(this.batch.bytes);
+    const bytes = bufferFor(this.batch.bytes);
     let at = 0;
     for (const chunk of this.batch.take()) {
       bytes.set(chunk, at);
@@ -109,7 +116,7 @@ class WorkerSink implements BlobSink {
 class ThreadSink implements BlobSink {
   private readonly fd: number;
   private readonly hasher: ReturnType<typeof newHasher>;
-  private readonly batch = new Batch();
+  private readonly batch = new Batch(BATCH);
 
   constructor(fd: number, hasher: ReturnType<typeof newHasher>) {
     this.fd = fd;
