@@ -213,10 +213,10 @@ function takeSlot(module: typeof import('node:worker_threads'), threads: number)
 }
 
 function deliver(slot: Slot, m: FromWorker): void {
+  if (m.kind === 'written') for (const buffer of m.spent) if (spare.length < MAX_SPARE) spare.push(buffer);
   const job = slot.jobs.get(m.id);
   if (!job) return;
   if (m.kind === 'written') {
-    for (const buffer of m.spent) if (spare.length < MAX_SPARE) spare.push(buffer);
     job.onWritten(m.bytes);
     return;
   }
@@ -252,7 +252,10 @@ class RunningJob implements WorkerJob {
     promise.catch(() => {}); // observed through check()/finish()/abandon()
     this.outcome = promise;
     this.job = {
-      resolve,
+      resolve: (result) => {
+        resolve(result);
+        this.wake(); // a reader waiting for room learns of a failure at once
+      },
       reject: (err) => {
         reject(err);
         this.wake();
