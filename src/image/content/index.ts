@@ -3,6 +3,6 @@ export type { Digest } from './digest.ts';
 export { digestHex, digestMismatch, digestOf, isDigest, parseDigest } from './digest.ts';
 export type { FileLock } from './lock.ts';
 export { lock, tryLock } from './lock.ts';
-export type { BlobInfo, IngestOptions, OpenAt, WrittenBlob } from './store.ts';
+export type { BlobInfo, IngestOptions, OpenAt, OpenedSource, WrittenBlob } from './store.ts';
 export { ContentStore } from './store.ts';
 export type { ExpectedBlob } from './verify.ts';

@@ -1,10 +1,16 @@
-import { closeSync, createReadStream, openSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../core/index.ts';
 import { tempPathFor } from './atomic.ts';
-import { digestHex, newHasher } from './digest.ts';
+import { digestHex } from './digest.ts';
 import { tryLock } from './lock.ts';
-import { type ContentStore, type IngestOptions, removeFile, type WrittenBlob } from './store.ts';
+import {
+  type ContentStore,
+  type IngestOptions,
+  type OpenedSource,
+  removeFile,
+  type WrittenBlob,
+} from './store.ts';
 import { appendVerified } from './verify.ts';
 
 /**
@@ -29,23 +35,22 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
     truncateSync(partial, 0);
     offset = 0;
   }
-  let hasher = newHasher();
-  if (offset > 0) {
-    for await (const chunk of createReadStream(partial, { end: offset - 1 })) hasher.update(chunk);
-  }
   // A partial that already holds every byte (a crash before the rename) needs no request.
   const complete = options.size !== undefined && offset === options.size && offset > 0;
-  const source = complete ? { body: [] as Uint8Array[], offset } : await options.open(offset);
+  const source: OpenedSource = complete ? { body: emptyBody(), offset } : await options.open(offset);
   if (source.offset !== offset) {
     // The source could not serve the range: start over.
     if (source.offset !== 0) throw new Error(`source resumed at ${source.offset}, asked for ${offset}`);
     offset = 0;
-    hasher = newHasher();
   }
   // Created only once the source answered: a failed request leaves no empty partial behind.
   const fd = openSync(partial, offset === 0 ? 'w' : 'a', 0o644);
   try {
-    await appendVerified(fd, source.body, { ...expected(options), start: offset, hasher });
+    await appendVerified(fd, source.body, {
+      ...expected(options),
+      start: offset,
+      prefix: partial,
+    });
   } catch (err) {
     closeSync(fd);
     if (!keepsPartial(err)) removeFile(partial);
@@ -65,7 +70,7 @@ async function ingestPrivately(store: ContentStore, options: IngestOptions): Pro
   const source = await options.open(0);
   const fd = openSync(temp, 'wx', 0o644);
   try {
-    await appendVerified(fd, source.body, { ...expected(options), start: 0, hasher: newHasher() });
+    await appendVerified(fd, source.body, { ...expected(options), start: 0 });
   } catch (err) {
     closeSync(fd);
     removeFile(temp);
@@ -77,3 +82,5 @@ async function ingestPrivately(store: ContentStore, options: IngestOptions): Pro
 function expected(options: IngestOptions) {
   return { digest: options.digest, size: options.size, what: options.what, onProgress: options.onProgress };
 }
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}

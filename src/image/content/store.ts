@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError, isErrno } from '../../core/index.ts';
 import { syncDirectory, syncFd, tempPathFor } from './atomic.ts';
-import { type Digest, digestHex, isDigest, newHasher } from './digest.ts';
+import { type Digest, digestHex, isDigest } from './digest.ts';
 import { ingestResumable } from './ingest.ts';
-import { appendVerified, type ExpectedBlob } from './verify.ts';
+import { appendVerified, type Chunks, type ExpectedBlob } from './verify.ts';
 
 /** A stored blob. */
 export interface BlobInfo {
@@ -32,7 +32,14 @@ export interface WrittenBlob extends BlobInfo {
 }
 
 /** Opens the source at byte `offset`; returns the body and the offset it really starts at (0 if ranges are unsupported). */
-export type OpenAt = (offset: number) => Promise<{ body: AsyncIterable<Uint8Array>; offset: number }>;
+export type OpenAt = (offset: number) => Promise<OpenedSource>;
+
+/** A source opened by `OpenAt`. */
+export interface OpenedSource {
+  /** Chunks, or batches of chunks (one item per ~1 MiB saves a promise turn per chunk). */
+  body: AsyncIterable<Chunks>;
+  offset: number;
+}
 
 /** Whether a write flushes the blob directory itself. */
 export interface DirectorySync {
@@ -130,7 +137,7 @@ export class ContentStore {
     let digest: Digest;
     try {
       const chunks = source instanceof Uint8Array ? [source] : source;
-      digest = await appendVerified(fd, chunks, { ...expected, start: 0, hasher: newHasher() });
+      digest = await appendVerified(fd, chunks, { ...expected, start: 0 });
     } catch (err) {
       closeSync(fd);
       removeFile(temp);

@@ -1,6 +1,6 @@
-import { writev } from 'node:fs';
 import { BerthError } from '../../core/index.ts';
-import { type Digest, digestMismatch, type newHasher } from './digest.ts';
+import { type Digest, digestMismatch } from './digest.ts';
+import { openSink } from './sink.ts';
 
 /** What a writer expects the content to be; a mismatch stores nothing. */
 export interface ExpectedBlob {
@@ -10,76 +10,64 @@ export interface ExpectedBlob {
   what?: string;
 }
 
-const WRITE_BATCH = 1024 * 1024;
+/** A chunk of a blob, or a batch of them in order. */
+export type Chunks = Uint8Array | readonly Uint8Array[];
 
-/** Appends `chunks` to the open file `fd`, hashing and counting; checks size and digest at the end. */
+const PROGRESS_STEP = 1024 * 1024;
+
+function byteLength(item: Chunks): number {
+  if (item instanceof Uint8Array) return item.byteLength;
+  let n = 0;
+  for (const chunk of item) n += chunk.byteLength;
+  return n;
+}
+
+/**
+ * Appends `chunks` to the open file `fd`, hashing and counting; checks size and digest at the
+ * end. `start` bytes are already in the file (`prefix`, a resumed download) and count for both.
+ */
 export async function appendVerified(
   fd: number,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  chunks: AsyncIterable<Chunks> | Iterable<Chunks>,
   options: ExpectedBlob & {
     start: number;
-    hasher: ReturnType<typeof newHasher>;
+    prefix?: string;
     onProgress?: (n: number) => void;
   },
 ): Promise<Digest> {
   const what = options.what ?? `blob ${options.digest ?? ''}`.trim();
+  const prefix =
+    options.prefix && options.start > 0 ? { path: options.prefix, length: options.start } : undefined;
+  const sink = await openSink(fd, prefix);
   let size = options.start;
-  // Chunks from the network are ~64 KiB; one writev per MiB saves syscalls and promise turns.
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const flush = async () => {
-    if (pending.length > 0) await writeAll(fd, pending);
-    pending = [];
-    pendingBytes = 0;
-  };
+  let hex: string;
   try {
-    for await (const chunk of chunks) {
-      size += chunk.byteLength;
+    let reported = size;
+    for await (const item of chunks) {
+      size += byteLength(item);
       if (options.size !== undefined && size > options.size)
         throw sizeMismatch(what, options.size, size, true);
-      options.hasher.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      if (pendingBytes >= WRITE_BATCH) {
-        await flush();
+      const wait = sink.add(item);
+      if (wait) await wait;
+      if (size - reported >= PROGRESS_STEP) {
+        reported = size;
         options.onProgress?.(size);
       }
     }
+    hex = await sink.finish();
   } catch (err) {
-    // Keep what arrived before a dropped connection: the next attempt resumes after it.
-    await flush().catch(() => {});
+    // Keep what arrived before a dropped connection: the next attempt resumes after it. The
+    // sink lets go of the file only once its writes are done, so the caller may close it.
+    await sink.abandon();
     throw err;
   }
-  await flush();
   options.onProgress?.(size);
   if (options.size !== undefined && size < options.size) throw truncated(what, options.size, size);
-  const digest: Digest = `sha256:${options.hasher.digest('hex')}`;
+  const digest: Digest = `sha256:${hex}`;
   if (options.digest && digest !== options.digest) {
     throw digestMismatch({ what, expected: options.digest, actual: digest });
   }
   return digest;
-}
-
-/** writev(2) of every byte of `chunks` at the file's position, retrying short writes. */
-async function writeAll(fd: number, chunks: Uint8Array[]): Promise<void> {
-  let rest = chunks;
-  for (;;) {
-    const written = await new Promise<number>((resolve, reject) =>
-      writev(fd, rest, (err, n) => (err ? reject(err) : resolve(n))),
-    );
-    if (written === 0) throw new Error(`writev to fd ${fd} wrote nothing`);
-    rest = skipBytes(rest, written);
-    if (rest.length === 0) return;
-  }
-}
-
-function skipBytes(chunks: Uint8Array[], n: number): Uint8Array[] {
-  let left = n;
-  let i = 0;
-  while (i < chunks.length && left >= (chunks[i] as Uint8Array).byteLength)
-    left -= (chunks[i++] as Uint8Array).byteLength;
-  if (i === chunks.length) return [];
-  return [(chunks[i] as Uint8Array).subarray(left), ...chunks.slice(i + 1)];
 }
 
 function sizeMismatch(what: string, expected: number, actual: number, atLeast: boolean): BerthError {

@@ -5,6 +5,7 @@ import {
   digestMismatch,
   digestOf,
   isDigest,
+  type OpenedSource,
   type WrittenBlob,
 } from '../content/index.ts';
 import {
@@ -155,7 +156,7 @@ export class RegistryClient {
     repository: string,
     digest: Digest,
     step: { offset: number; what: string },
-  ): Promise<{ body: AsyncIterable<Uint8Array>; offset: number }> {
+  ): Promise<OpenedSource> {
     const headers: Record<string, string> = step.offset > 0 ? { range: `bytes=${step.offset}-` } : {};
     const reply = await this.ok({
       path: `${repository}/blobs/${digest}`,

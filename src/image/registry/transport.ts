@@ -1,4 +1,5 @@
 import { BerthError } from '../../core/index.ts';
+import { readBatches } from './batches.ts';
 import { timedOut, unavailable } from './errors.ts';
 import type { HttpResponse, HttpTransport } from './http.ts';
 
@@ -21,7 +22,8 @@ export interface SendInit {
 /** A response whose body is read through `body()`, which times out when the stream stalls. */
 export interface TimedResponse {
   res: HttpResponse;
-  body(): AsyncGenerator<Uint8Array>;
+  /** The body in batches of chunks (~1 MiB each). */
+  body(): AsyncGenerator<Uint8Array[]>;
   /** Reads the whole body, refusing more than `limit` bytes (`tooLarge` builds the error). */
   bytes(limit: number, tooLarge: (size: number) => Error): Promise<Buffer>;
   /** Drops the rest of the body. */
@@ -52,21 +54,14 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
   } finally {
     clearTimeout(headerTimer);
   }
-  async function* body(): AsyncGenerator<Uint8Array> {
-    let timer = arm();
+  async function* body(): AsyncGenerator<Uint8Array[]> {
     try {
-      for await (const chunk of res.body) {
-        clearTimeout(timer);
-        yield chunk;
-        timer = arm();
-      }
+      yield* readBatches(res.body, { stallMs: options.timeoutMs, onStall: () => controller.abort() });
     } catch (err) {
       options.signal?.throwIfAborted();
       if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
       if (err instanceof BerthError) throw err;
       throw unavailable(options.what, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
   return {
@@ -80,13 +75,13 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
-      for await (const chunk of body()) {
-        size += chunk.byteLength;
+      for await (const batch of body()) {
+        for (const chunk of batch) size += chunk.byteLength;
         if (size > limit) {
           controller.abort();
           throw tooLarge(size);
         }
-        chunks.push(chunk);
+        chunks.push(...batch);
       }
       return Buffer.concat(chunks);
     },
