@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { BerthError, isErrno, type Logger } from '../core/index.ts';
+import { useBlobWriterThreads } from '../image/index.ts';
 import { createRoutes } from './routes/index.ts';
 import { createApiServer } from './server.ts';
 
@@ -23,6 +24,8 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await removeStaleSocket(options.socketPath);
+  // The daemon serves pull after pull: worth the writer threads' start-up (a short command is not).
+  useBlobWriterThreads();
   const server = createApiServer({ routes: createRoutes({ stateDir: options.stateDir }), log: options.log });
   // The socket is born 0660 (umask while it is created): no moment when others may connect.
   const umask = process.umask(0o117);

@@ -29,7 +29,7 @@ async function* batches(
 
 describe('blob writer threads', () => {
   before(() => setBlobWriterThreads(2));
-  after(() => setBlobWriterThreads(undefined));
+  after(() => setBlobWriterThreads(0));
 
   it('store handed-over buffers and resume after the partial, hashed by the worker', async (t) => {
     const store = await tempStore(t);

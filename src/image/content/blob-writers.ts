@@ -5,9 +5,9 @@ import { BerthError } from '../../core/index.ts';
 /**
  * A small pool of worker threads that hash and write blob bytes, so a pull's main thread only
  * reads the network: sha256 (~50 ms per 100 MB even with SHA-NI) and write(2) dispatch move to
- * otherwise idle cores. Workers start on first use in a long-lived process (see
- * `LONG_LIVED_SECONDS`), serve every later blob and pull, and are unref'd while idle so they
- * never keep a command alive.
+ * otherwise idle cores. A long-lived process (berthd) turns them on with `useBlobWriterThreads`;
+ * they start on first use, serve every later blob and pull, and are unref'd while idle so they
+ * never keep a process alive.
  *
  * A worker writes to the descriptor the main thread opened (descriptors belong to the process),
  * in message order; the main thread closes it only after the worker acknowledged the job's end.
@@ -110,10 +110,9 @@ interface Slot {
 
 const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism()));
 // Starting a worker costs ~40 ms of CPU on another core, more than it saves on one short pull
-// (measured: a one-shot `berth pull` was ~50 ms slower with it). A process that has lived this
-// long (berthd, or a long pull) uses the pool; a short command hashes on its own thread.
-const LONG_LIVED_SECONDS = 2;
-let forced: number | undefined;
+// (measured: a one-shot `berth pull` was ~50 ms slower with it). So a short command hashes on
+// its own thread, and only a process that serves many pulls (berthd) turns the pool on.
+let wanted = 0;
 let unusable = false;
 const slots: (Slot | undefined)[] = [];
 let nextId = 1;
@@ -133,9 +132,14 @@ export function bufferFor(length: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(buffer, 0, length);
 }
 
-/** Sets how many writer threads later jobs use (0: the main thread; undefined: automatic). For tests. */
-export function setBlobWriterThreads(n: number | undefined): void {
-  forced = n;
+/** Turns the writer threads on for this process's later blob writes: for long-lived processes (berthd). */
+export function useBlobWriterThreads(): void {
+  wanted = POOL_SIZE;
+}
+
+/** Sets how many writer threads later jobs use (0, the default: the main thread). */
+export function setBlobWriterThreads(n: number): void {
+  wanted = n;
 }
 
 /** Stops the writer threads (their jobs fail with ERR_IMAGE_BLOB_WRITER_FAILED); the next job starts new ones. */
@@ -144,9 +148,7 @@ export async function stopBlobWriters(): Promise<void> {
 }
 
 function wantedThreads(): number {
-  if (unusable) return 0;
-  if (forced !== undefined) return forced;
-  return process.uptime() >= LONG_LIVED_SECONDS ? POOL_SIZE : 0;
+  return unusable ? 0 : wanted;
 }
 
 /** Loads node:worker_threads once; undefined when it cannot be used (the caller hashes in-thread). */

@@ -1,4 +1,5 @@
 export { syncDirectory, tempPathFor, writeFileAtomic } from './atomic.ts';
+export { useBlobWriterThreads } from './blob-writers.ts';
 export type { Digest } from './digest.ts';
 export { digestHex, digestMismatch, digestOf, isDigest, parseDigest } from './digest.ts';
 export type { FileLock } from './lock.ts';

@@ -29,7 +29,7 @@ for (const [where, threads] of [
 ] as const) {
   describe(`ContentStore (${where})`, () => {
     before(() => setBlobWriterThreads(threads));
-    after(() => setBlobWriterThreads(undefined));
+    after(() => setBlobWriterThreads(0));
 
     it('writes a verified blob, reads it back and lists it', async (t) => {
       const store = await tempStore(t);
