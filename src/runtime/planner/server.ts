@@ -1,6 +1,6 @@
 // The planner: a resident process that runs berth-runtime's verbs for the front-end
 // (native/frontend.c), so a call does not pay for Node's start-up. docs/design/runtime-planner.md.
-import { chmodSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { runtimeMain, streamsOutput } from '../cli/main.ts';
 import type { RuntimeIo } from '../cli/verb.ts';
@@ -49,6 +49,8 @@ export function startPlanner(o: PlannerOptions): Planner {
     if (retiring && active === 0) done();
     else if (active === 0) armIdle();
   };
+  // The pid file is complete before the socket exists: whoever finds the socket can read it.
+  writePidFile(`${o.socket}.pid`);
   const inode = listen(server, o.socket);
   const planner: Planner = {
     retired,
@@ -66,7 +68,6 @@ export function startPlanner(o: PlannerOptions): Planner {
       if (active === 0) done();
     },
   };
-  writeFileSync(`${o.socket}.pid`, `${process.pid}\n`);
   armIdle();
   return planner;
 }
@@ -77,6 +78,12 @@ function readPid(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function writePidFile(path: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${process.pid}\n`);
+  renameSync(temp, path);
 }
 
 function listen(server: Server, socket: string): number {
