@@ -146,7 +146,11 @@ export class RegistryClient {
 
   /** Absolute URL of a path under /v2/ (or an upload Location, relative or absolute). */
   async url(path: string): Promise<string> {
-    const base = await this.resolveBase();
+    return this.urlOn(await this.resolveBase(), path);
+  }
+
+  /** `path` (absolute URL, absolute path, or relative to /v2/) on `base`, if its scheme is allowed. */
+  private urlOn(base: string, path: string): string {
     const url = new URL(/^https?:\/\//.test(path) || path.startsWith('/') ? path : `/v2/${path}`, base);
     checkScheme(url, this.options.insecureRegistries ?? []);
     return url.href;
@@ -207,10 +211,8 @@ export class RegistryClient {
    */
   private async sendFirst(req: RegistryRequest, schemes: [string, string]): Promise<TimedResponse> {
     const [first, second] = schemes;
-    const url = new URL(req.path.startsWith('/') ? req.path : `/v2/${req.path}`, first);
-    checkScheme(url, this.options.insecureRegistries ?? []);
     try {
-      const reply = await this.sendTo(url.href, req);
+      const reply = await this.sendTo(this.urlOn(first, req.path), req);
       if (reply.res.status !== 400) {
         this.base = first;
         return reply;

@@ -36,6 +36,14 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
   const arm = () => setTimeout(() => controller.abort(), options.timeoutMs);
+  // What a failed request or body read becomes: the caller's abort reason, a timeout (our own
+  // abort), the BerthError it already is, or the registry being unavailable.
+  const failure = (err: unknown): unknown => {
+    if (options.signal?.aborted) return options.signal.reason;
+    if (controller.signal.aborted) return timedOut(options.what, options.timeoutMs);
+    if (err instanceof BerthError) return err;
+    return unavailable(options.what, err);
+  };
   const headerTimer = arm();
   let res: HttpResponse;
   try {
@@ -47,10 +55,7 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
       signal,
     });
   } catch (err) {
-    options.signal?.throwIfAborted();
-    if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
-    if (err instanceof BerthError) throw err;
-    throw unavailable(options.what, err);
+    throw failure(err);
   } finally {
     clearTimeout(headerTimer);
   }
@@ -58,10 +63,7 @@ export async function send(url: string, init: SendInit, options: SendOptions): P
     try {
       yield* readBatches(res.body, { stallMs: options.timeoutMs, onStall: () => controller.abort() });
     } catch (err) {
-      options.signal?.throwIfAborted();
-      if (controller.signal.aborted) throw timedOut(options.what, options.timeoutMs);
-      if (err instanceof BerthError) throw err;
-      throw unavailable(options.what, err);
+      throw failure(err);
     }
   }
   return {
