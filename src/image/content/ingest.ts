@@ -1,16 +1,10 @@
 import { closeSync, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../core/index.ts';
-import { tempPathFor } from './atomic.ts';
+import { removeFile, tempPathFor } from './atomic.ts';
 import { digestHex } from './digest.ts';
 import { tryLock } from './lock.ts';
-import {
-  type ContentStore,
-  type IngestOptions,
-  type OpenedSource,
-  removeFile,
-  type WrittenBlob,
-} from './store.ts';
+import type { ContentStore, IngestOptions, OpenedSource, WrittenBlob } from './store.ts';
 import { appendVerified } from './verify.ts';
 
 /**

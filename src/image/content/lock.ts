@@ -1,5 +1,6 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isErrno } from '../../core/index.ts';
+import { removeFile } from './atomic.ts';
 
 /** A held lock file; `release` removes it. */
 export interface FileLock {
@@ -16,22 +17,14 @@ export async function tryLock(path: string): Promise<FileLock | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      return { release: async () => removeLock(path) };
+      return { release: async () => removeFile(path) };
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
       if (holderAlive(path)) return undefined;
-      removeLock(path);
+      removeFile(path);
     }
   }
   return undefined;
-}
-
-function removeLock(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone (taken over as stale): nothing to release.
-  }
 }
 
 /** Waits (polling) until the lock at `path` is ours; for short critical sections. */

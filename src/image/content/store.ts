@@ -7,13 +7,12 @@ import {
   renameSync,
   type Stats,
   statSync,
-  unlinkSync,
 } from 'node:fs';
 import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError, isErrno } from '../../core/index.ts';
-import { syncDirectory, syncFd, tempPathFor } from './atomic.ts';
+import { removeFile, syncDirectory, syncFd, tempPathFor } from './atomic.ts';
 import { type Digest, digestHex, isDigest } from './digest.ts';
 import { ingestResumable } from './ingest.ts';
 import { appendVerified, type Chunks, type ExpectedBlob } from './verify.ts';
@@ -241,15 +240,6 @@ export class ContentStore {
       if (isErrno(err, 'ENOENT')) throw blobNotFound(digest);
       throw err;
     }
-  }
-}
-
-/** Removes a temp file on the way out of a failure: best effort, never masking that failure. */
-export function removeFile(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already, or left for the next cleanup.
   }
 }
 
