@@ -22,7 +22,14 @@ import {
 import { OverlaySnapshotter } from '../../storage/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { runtimeStepRunner } from './build-runner.ts';
-import { imageContext, registryAccess, requirePositional, stringValue, usage } from './image-context.ts';
+import {
+  imageContext,
+  registryAccess,
+  requirePositional,
+  stateDirOf,
+  stringValue,
+  usage,
+} from './image-context.ts';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -49,7 +56,7 @@ export const buildCommand: Command = {
   },
   async run(ctx: CommandContext) {
     const contextDir = requirePositional(ctx, 0, 'build context directory', 'build');
-    const stateDir = stringValue(ctx, 'state-dir') ?? defaultPaths().stateDir;
+    const stateDir = stateDirOf(ctx);
     const show = progressPrinter(ctx);
     const deps = await buildDeps(ctx, stateDir, show);
     const held = await lock(join(stateDir, 'build', 'build.lock'), { timeoutMs: 24 * 3600 * 1000 });

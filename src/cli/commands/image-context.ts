@@ -1,14 +1,14 @@
-import { defaultPaths } from '../../core/index.ts';
 import type { Credentials } from '../../image/index.ts';
 import { ContentStore, CredentialStore, defaultAuthFile, ImageStore } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
-import { registrySettings, stringValue } from './image-options.ts';
+import { registrySettings, stateDirOf } from './image-options.ts';
 
 export {
   REGISTRY_OPTIONS,
   requirePositional,
   STORE_HELP,
   STORE_OPTIONS,
+  stateDirOf,
   stringValue,
   usage,
 } from './image-options.ts';
@@ -23,7 +23,7 @@ export interface ImageContext {
 }
 
 export function imageContext(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): ImageContext {
-  const stateDir = stringValue(ctx, 'state-dir') ?? defaultPaths(env).stateDir;
+  const stateDir = stateDirOf(ctx, env);
   return {
     content: ContentStore.forStateDir(stateDir),
     images: ImageStore.forStateDir(stateDir),

@@ -1,6 +1,6 @@
 // Flags and settings the image commands share, without the image module: `berth pull` through
 // berthd reads them without loading the image store or the registry client.
-import { BerthError } from '../../core/index.ts';
+import { BerthError, defaultPaths } from '../../core/index.ts';
 import type { CommandContext } from '../command.ts';
 
 /** Options every image command shares. */
@@ -41,6 +41,11 @@ export function registrySettings(
     out.timeoutMs = seconds * 1000;
   }
   return out;
+}
+
+/** The state directory a command works on: --state-dir, else BERTH_STATE_DIR, else /var/lib/berth. */
+export function stateDirOf(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): string {
+  return stringValue(ctx, 'state-dir') ?? defaultPaths(env).stateDir;
 }
 
 export function stringValue(ctx: CommandContext, name: string): string | undefined {

@@ -3,7 +3,7 @@
 // credentials file reader), so its start-up stays close to `berth version`'s.
 import { resolve } from 'node:path';
 import { BerthdClient, daemonHost, type PullRequest } from '../../client/index.ts';
-import { BerthError, defaultPaths } from '../../core/index.ts';
+import { BerthError } from '../../core/index.ts';
 import type { ImageRecord } from '../../image/index.ts';
 import { familiarName, type ImageReference, parseReference } from '../../image/reference/index.ts';
 // The file, not registry/index.ts: the part's index would load the registry client.
@@ -15,6 +15,7 @@ import {
   requirePositional,
   STORE_HELP,
   STORE_OPTIONS,
+  stateDirOf,
   stringValue,
 } from './image-options.ts';
 import { formatBytes, withProgress } from './image-progress.ts';
@@ -67,7 +68,7 @@ async function pullThroughDaemon(
   reference: ImageReference,
 ): Promise<ImageRecord | undefined> {
   const host = daemonHost(stringValue(ctx, 'host'));
-  const stateDir = resolve(stringValue(ctx, 'state-dir') ?? defaultPaths().stateDir);
+  const stateDir = resolve(stateDirOf(ctx));
   const settings = registrySettings(ctx);
   const credentials = storedCredentials(reference.registry);
   const platform = stringValue(ctx, 'platform');

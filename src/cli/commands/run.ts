@@ -5,7 +5,7 @@ import { defaultPaths } from '../../core/index.ts';
 import { exitStatusForError, type NetworkMode, runContainerOnce } from '../../instance/index.ts';
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from '../command.ts';
 import { formatError, formatErrorJson } from '../output.ts';
-import { imageContext, usage } from './image-context.ts';
+import { imageContext, stateDirOf, stringValue, usage } from './image-context.ts';
 
 const OPTIONS = {
   env: { type: 'string', short: 'e', multiple: true },
@@ -61,8 +61,8 @@ export const runCommand: Command = {
         command,
         ...processFlags(ctx),
         network: networkMode(ctx),
-        hostname: text(ctx, 'hostname'),
-        stateDir: text(ctx, 'state-dir') ?? defaultPaths().stateDir,
+        hostname: stringValue(ctx, 'hostname'),
+        stateDir: stateDirOf(ctx),
         runDir: defaultPaths().runDir,
         source: sourceOptions(ctx),
         stdio: [ctx.values.interactive === true ? 'inherit' : 'ignore', 'inherit', 'inherit'],
@@ -114,14 +114,14 @@ function processFlags(ctx: CommandContext) {
   const env = ctx.values.env;
   return {
     env: Array.isArray(env) ? env.map(String) : [],
-    workdir: text(ctx, 'workdir'),
-    user: text(ctx, 'user'),
-    entrypoint: text(ctx, 'entrypoint'),
+    workdir: stringValue(ctx, 'workdir'),
+    user: stringValue(ctx, 'user'),
+    entrypoint: stringValue(ctx, 'entrypoint'),
   };
 }
 
 function networkMode(ctx: CommandContext): NetworkMode {
-  const value = text(ctx, 'network') ?? 'none';
+  const value = stringValue(ctx, 'network') ?? 'none';
   if (value === 'none' || value === 'host') return value;
   throw usage(
     `run: --network '${value}' is not supported (use 'none' or 'host'; bridges come with the daemon)`,
@@ -130,7 +130,7 @@ function networkMode(ctx: CommandContext): NetworkMode {
 }
 
 function sourceOptions(ctx: CommandContext) {
-  const pull = text(ctx, 'pull') ?? 'missing';
+  const pull = stringValue(ctx, 'pull') ?? 'missing';
   if (pull !== 'missing' && pull !== 'never')
     throw usage(`run: --pull '${pull}' must be 'missing' or 'never'`, 'run');
   const registry = imageContext(ctx);
@@ -144,14 +144,9 @@ function sourceOptions(ctx: CommandContext) {
 }
 
 function stopTimeout(ctx: CommandContext): number | undefined {
-  const value = text(ctx, 'stop-timeout');
+  const value = stringValue(ctx, 'stop-timeout');
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!(seconds >= 0)) throw usage(`run: --stop-timeout '${value}' is not a number of seconds`, 'run');
   return seconds * 1000;
-}
-
-function text(ctx: CommandContext, name: string): string | undefined {
-  const value = ctx.values[name];
-  return typeof value === 'string' ? value : undefined;
 }
