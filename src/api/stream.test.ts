@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { listenOnTempSocket } from '../../test/fixtures/unix-server.ts';
 import { BerthError, createLogger } from '../core/index.ts';
 import { type ApiResponse, isStream, type Route } from './router.ts';
 import { createRoutes } from './routes/index.ts';
@@ -110,20 +111,9 @@ describe('POST /v1/images/pull without a socket', () => {
 });
 
 describe('NDJSON streaming over a unix socket', () => {
-  async function serveOnSocket(t: { after(fn: () => unknown): void }, routes: Route[]): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'berth-api-sock-'));
-    t.after(() => rm(dir, { recursive: true, force: true }));
+  function serveOnSocket(t: { after(fn: () => unknown): void }, routes: Route[]): Promise<string> {
     const server = createApiServer({ routes, log: createLogger({ level: 'error' }) });
-    const socketPath = join(dir, 'api.sock');
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    t.after(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    return socketPath;
+    return listenOnTempSocket(t, server, 'api.sock');
   }
 
   it('sends one JSON object a line, then a failure as an error line', async (t) => {

@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { listenOnTempSocket } from '../../test/fixtures/unix-server.ts';
 import { BerthError } from '../core/index.ts';
 import { BerthdClient } from './berthd.ts';
 import { daemonHost } from './host.ts';
@@ -12,21 +13,11 @@ type Cleanup = { after(fn: () => unknown): void };
 
 /** A stand-in daemon on a temp unix socket that answers every request with `answer`. */
 async function fakeDaemon(t: Cleanup, answer: (res: ServerResponse) => void): Promise<BerthdClient> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-client-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => answer(res));
   });
-  const socketPath = join(dir, 'berthd.sock');
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  const socketPath = await listenOnTempSocket(t, server, 'berthd.sock');
   return new BerthdClient({ socketPath });
 }
 
