@@ -87,16 +87,22 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandConte
 export function formatCommandHelp(command: Command): string {
   const lines = [`Usage: berth ${command.usage}`, '', command.summary];
   if (command.description) lines.push('', command.description);
-  const options = { ...command.options, ...GLOBAL_OPTIONS };
-  lines.push('', 'Options:');
-  for (const [name, config] of Object.entries(options)) {
+  // A passthrough command hands --json and --debug on unparsed: only --help is Berth's.
+  const options = Object.entries({ ...command.options, ...GLOBAL_OPTIONS }).filter(
+    ([name]) => !command.passthrough || name === 'help',
+  );
+  const rows = options.map(([name, config]) => {
     const short = config.short ? `-${config.short}, ` : '    ';
     const arg = config.type === 'string' ? ` <${name}>` : '';
-    const help = command.optionHelp?.[name] ?? GLOBAL_HELP[name] ?? '';
-    lines.push(`  ${short}--${name}${arg}`.padEnd(30) + help);
-  }
+    return { flag: `  ${short}--${name}${arg}`, help: command.optionHelp?.[name] ?? GLOBAL_HELP[name] ?? '' };
+  });
+  // One help column for the whole command, two spaces past its longest flag.
+  const width = Math.max(...rows.map((r) => r.flag.length)) + HELP_GAP;
+  lines.push('', 'Options:', ...rows.map((r) => (r.help ? r.flag.padEnd(width) + r.help : r.flag)));
   return `${lines.join('\n')}\n`;
 }
+
+const HELP_GAP = 2;
 
 const GLOBAL_HELP: Record<string, string> = {
   json: 'print machine-readable JSON',

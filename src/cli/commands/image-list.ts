@@ -25,8 +25,9 @@ export const imageListCommand: Command = {
   },
 };
 
-function renderIds(list: ImageRecord[]): string {
-  return list.map((i) => `${i.id.slice(7, 19)}\n`).join('');
+/** `images -q`: short IDs, each once (as `docker images -q`), however many names an image has. */
+export function renderIds(list: ImageRecord[]): string {
+  return [...new Set(list.map((i) => i.id.slice(7, 19)))].map((id) => `${id}\n`).join('');
 }
 
 function renderTable(list: ImageRecord[]): string {

@@ -27,6 +27,7 @@ export const imageLoginCommand: Command = {
     ...STORE_HELP,
     username: 'user name',
     password: 'password (visible to ps; prefer --password-stdin)',
+    'password-stdin': 'read the password from stdin',
   },
   async run(ctx: CommandContext) {
     const registry = registryName(ctx.positionals[0]);

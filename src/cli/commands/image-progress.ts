@@ -1,4 +1,5 @@
 import type { TransferProgress } from '../../image/index.ts';
+import type { CommandContext } from '../command.ts';
 
 /** Something that shows transfer progress while a pull or push runs; `finish` clears up. */
 export interface ProgressView {
@@ -6,26 +7,31 @@ export interface ProgressView {
   finish(): void;
 }
 
-/** Bars redrawn in place on a TTY, one plain line per finished blob otherwise, nothing for --json. */
-export function progressView(options: { json: boolean; stream?: NodeJS.WriteStream }): ProgressView {
+/** Bars redrawn in place on a TTY, one plain line per finished blob otherwise, nothing when silent. */
+export function progressView(options: { silent: boolean; stream?: NodeJS.WriteStream }): ProgressView {
+  if (options.silent) return { update() {}, finish() {} };
   const stream = options.stream ?? process.stderr;
-  if (options.json) return { update() {}, finish() {} };
   return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
 }
 
+/** --json and -q/--quiet show no progress: the output is the result alone, as with `docker pull -q`. */
+export function progressSilenced(ctx: CommandContext): boolean {
+  return ctx.json || ctx.values.quiet === true;
+}
+
 /**
- * Runs a pull or push with a progress view, cleared up however the transfer ends. The view (and
- * with it process.stderr, whose set-up loads stream code) is made at the first event: a transfer
- * that fails or falls back before reporting anything costs nothing here.
+ * Runs a pull or push with a progress view (none when `silent`), cleared up however the transfer
+ * ends. The view (and with it process.stderr, whose set-up loads stream code) is made at the first
+ * event: a transfer that fails or falls back before reporting anything costs nothing here.
  */
 export async function withProgress<T>(
-  json: boolean,
+  silent: boolean,
   transfer: (onProgress: (event: TransferProgress) => void) => Promise<T>,
 ): Promise<T> {
   let view: ProgressView | undefined;
   try {
     return await transfer((event) => {
-      view ??= progressView({ json });
+      view ??= progressView({ silent });
       view.update(event);
     });
   } finally {

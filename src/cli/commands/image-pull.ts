@@ -18,12 +18,13 @@ import {
   stateDirOf,
   stringValue,
 } from './image-options.ts';
-import { formatBytes, withProgress } from './image-progress.ts';
+import { formatBytes, progressSilenced, withProgress } from './image-progress.ts';
 
 export const imagePullCommand: Command = {
   name: 'pull',
   summary: 'Pull an image from a registry',
-  usage: 'image pull [--platform os/arch[/variant]] [--host unix:///PATH] [--no-daemon] NAME[:TAG|@DIGEST]',
+  usage:
+    'image pull [-q] [--platform os/arch[/variant]] [--host unix:///PATH] [--no-daemon] NAME[:TAG|@DIGEST]',
   description: [
     'Pulls through berthd when a daemon answers on its socket (--host, BERTH_HOST, default',
     '$BERTH_RUN_DIR/berthd.sock = /run/berth/berthd.sock) and serves the same state directory as',
@@ -38,22 +39,27 @@ export const imagePullCommand: Command = {
     platform: { type: 'string' },
     host: { type: 'string' },
     'no-daemon': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   },
   optionHelp: {
     ...STORE_HELP,
     platform: 'platform to select from a multi-arch image (default linux/amd64)',
     host: 'berthd socket as unix:///path (default BERTH_HOST, or /run/berth/berthd.sock)',
     'no-daemon': 'pull in this process even when berthd is running',
+    quiet: 'no progress; print only the name of the pulled image',
   },
   async run(ctx: CommandContext) {
     const reference = parseReference(requirePositional(ctx, 0, 'image name', 'pull'));
     const record =
       (ctx.values['no-daemon'] === true ? undefined : await pullThroughDaemon(ctx, reference)) ??
       (await pullInProcess(ctx, reference));
+    const quiet = ctx.values.quiet === true;
     return {
       data: record,
       render: (r: ImageRecord) =>
-        `Pulled ${familiarName(reference)}\nDigest: ${r.repoDigests[0]?.split('@')[1] ?? r.manifest.digest}\nID: ${r.id.slice(7, 19)} (${r.platform.os}/${r.platform.architecture}, ${formatBytes(r.size)})\n`,
+        quiet
+          ? `${familiarName(reference)}\n`
+          : `Pulled ${familiarName(reference)}\nDigest: ${r.repoDigests[0]?.split('@')[1] ?? r.manifest.digest}\nID: ${r.id.slice(7, 19)} (${r.platform.os}/${r.platform.architecture}, ${formatBytes(r.size)})\n`,
     };
   },
 };
@@ -83,7 +89,9 @@ async function pullThroughDaemon(
   };
   const onStarted = () => debug(ctx, `pulling through berthd on ${host.socketPath} (state dir ${stateDir})`);
   try {
-    return await withProgress(ctx.json, (onProgress) => daemon.pullImage(body, { onProgress, onStarted }));
+    return await withProgress(progressSilenced(ctx), (onProgress) =>
+      daemon.pullImage(body, { onProgress, onStarted }),
+    );
   } catch (err) {
     const code = err instanceof BerthError ? err.code : undefined;
     // A daemon the user named must answer; the default socket may simply have no daemon.
@@ -106,7 +114,7 @@ async function pullInProcess(ctx: CommandContext, reference: ImageReference): Pr
   ]);
   const image = imageContext(ctx);
   const platformText = stringValue(ctx, 'platform');
-  return withProgress(ctx.json, async (onProgress) =>
+  return withProgress(progressSilenced(ctx), async (onProgress) =>
     pullImage({
       reference,
       content: image.content,

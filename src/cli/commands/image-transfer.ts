@@ -9,17 +9,23 @@ import {
   STORE_OPTIONS,
   stringValue,
 } from './image-context.ts';
-import { withProgress } from './image-progress.ts';
+import { progressSilenced, withProgress } from './image-progress.ts';
 
 export const imagePushCommand: Command = {
   name: 'push',
   summary: 'Push an image to a registry',
-  usage: 'image push [--chunk-size BYTES] IMAGE [DESTINATION]',
+  usage: 'image push [-q] [--chunk-size BYTES] IMAGE [DESTINATION]',
   description: 'IMAGE is a name or ID in the store; DESTINATION (default: IMAGE) is where to push it.',
-  options: { ...STORE_OPTIONS, ...REGISTRY_OPTIONS, 'chunk-size': { type: 'string' } },
+  options: {
+    ...STORE_OPTIONS,
+    ...REGISTRY_OPTIONS,
+    'chunk-size': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
   optionHelp: {
     ...STORE_HELP,
     'chunk-size': 'upload blobs larger than this in chunks of this size (default 64 MiB)',
+    quiet: 'no progress; print only the name pushed to',
   },
   async run(ctx: CommandContext) {
     const source = requirePositional(ctx, 0, 'image', 'push');
@@ -27,7 +33,7 @@ export const imagePushCommand: Command = {
     const reference = parseReference(destination);
     const image = imageContext(ctx);
     const chunk = stringValue(ctx, 'chunk-size');
-    const result = await withProgress(ctx.json, async (onProgress) =>
+    const result = await withProgress(progressSilenced(ctx), async (onProgress) =>
       pushImage({
         image: source,
         destination,
@@ -41,6 +47,7 @@ export const imagePushCommand: Command = {
     return {
       data: result,
       render: (r: PushResult) => {
+        if (ctx.values.quiet === true) return `${familiarName(reference)}\n`;
         const count = (o: string) => r.blobs.filter((b) => b.outcome === o).length;
         return `Pushed ${familiarName(reference)}\nDigest: ${r.digest}\nBlobs: ${count('uploaded')} uploaded, ${count('mounted')} mounted, ${count('exists')} already present\n`;
       },

@@ -49,15 +49,28 @@ describe('berth image CLI against docker-registry', () => {
     const plain = berth(['pull', `${registry.host}/cli/app:v1`]);
     assert.match(plain.stdout, /^Pulled 127\.0\.0\.1:\d+\/cli\/app:v1\nDigest: sha256:/);
     assert.match(plain.stderr, /layer [0-9a-f]{12}: already present/);
+    const quiet = berth(['pull', '-q', `${registry.host}/cli/app:v1`]);
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.deepEqual([quiet.stdout, quiet.stderr], [`${registry.host}/cli/app:v1\n`, '']);
+    const quietJson = berth(['pull', '--quiet', '--json', `${registry.host}/cli/app:v1`]);
+    assert.equal(JSON.parse(quietJson.stdout).manifest.digest, image!.manifestDigest);
 
     assert.equal(berth(['tag', `${registry.host}/cli/app:v1`, `${registry.host}/cli/copy:v2`]).status, 0);
     const list = berth(['images']);
     assert.match(list.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
     assert.match(list.stdout, new RegExp(`cli/copy\\s+v2\\s+${image!.configDigest.slice(7, 19)}`));
+    assert.equal(
+      berth(['images', '-q']).stdout,
+      `${image!.configDigest.slice(7, 19)}\n`,
+      'one ID for two names',
+    );
 
     const push = berth(['push', `${registry.host}/cli/copy:v2`]);
     assert.equal(push.status, 0, push.stderr);
     assert.match(push.stdout, /Blobs: 0 uploaded, 4 mounted, 0 already present/);
+    const quietPush = berth(['push', '-q', `${registry.host}/cli/copy:v2`]);
+    assert.equal(quietPush.status, 0, quietPush.stderr);
+    assert.deepEqual([quietPush.stdout, quietPush.stderr], [`${registry.host}/cli/copy:v2\n`, '']);
     const { stdout: raw } = await run('skopeo', [
       'inspect',
       '--raw',
