@@ -18,6 +18,7 @@ static const struct program cli = {
     .host_entry = "src/cli/host/main.ts",
     .bundle = "native/build/berth.cjs",
     .source_entry = "src/cli/run.ts",
+    .slow_is_an_answer = 1,
 };
 
 /* "S,E,C": whether stdout and stderr are terminals, and the terminal's width (0: none), so the

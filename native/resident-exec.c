@@ -74,6 +74,8 @@ void resident_spawn(const struct resident *r) {
   pid_t pid = fork();
   if (pid == 0) {
     setsid();
+    /* Outlives the caller: it must not keep the caller's directory (a mount point, a temp dir) busy. */
+    if (chdir("/") < 0) _exit(127);
     if (fork() != 0) _exit(0);
     exec_host(r, lock);
   }

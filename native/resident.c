@@ -129,6 +129,9 @@ static int send_request(int fd, char **argv, const char *const *extra, size_t ne
   return rc;
 }
 
+/* handshake(): the resident process answered `slow`. */
+#define SLOW (-2)
+
 static long wait_frame(int fd, char **msg, int timeout_ms) {
   struct pollfd p = {.fd = fd, .events = POLLIN};
   int r;
@@ -148,7 +151,7 @@ static int handshake(const struct resident *r, int fd, char **argv, const char *
     /* A stale process (its sources changed) retires: start its replacement for later calls. */
     free(msg);
     resident_spawn(r);
-    return -1;
+    return SLOW;
   }
   int ok = strcmp(msg, "ack") == 0;
   free(msg);
@@ -177,9 +180,10 @@ int resident_open(struct resident *r, const struct program *p, char **argv, cons
     if (r->require) return -1;
     resident_slow_path(r, argv);
   }
-  if (handshake(r, fd, argv, extra, nextra) == 0) return fd;
+  int answer = handshake(r, fd, argv, extra, nextra);
+  if (answer == 0) return fd;
   close(fd);
-  if (!r->require) resident_slow_path(r, argv);
+  if (!r->require || (answer == SLOW && p->slow_is_an_answer)) resident_slow_path(r, argv);
   fprintf(stderr, "%s: the %s at %s did not answer\n", p->name, p->what, r->socket);
   return -1;
 }

@@ -19,6 +19,8 @@ struct program {
   const char *host_entry;    /* "src/runtime/planner/main.ts": the resident process */
   const char *bundle;        /* "native/build/berth-runtime.cjs": the slow path */
   const char *source_entry;  /* "src/runtime/cli/run.ts": the slow path without a bundle */
+  int slow_is_an_answer;     /* 1: it answers `slow` for calls it does not serve (berth's commands that
+                                are not hosted), so even <PREFIX>=require takes the slow path then */
 };
 
 struct resident {
