@@ -118,9 +118,10 @@ async function serve<R>(conn: Socket, o: ResidentOptions<R>, resident: Resident)
   const served =
     request !== undefined && sameCaller(conn) && !o.freshness.stale() && (await o.protocol.accepts(request));
   if (!served) {
-    // The front-end runs the call itself; a stale process makes way for a fresh one.
-    conn.end(frame(['slow']));
+    // The front-end runs the call itself. A stale process makes way for a fresh one first: the
+    // lock is free by the time the front-end, told `slow`, starts the successor.
     if (o.freshness.stale()) resident.retire('its sources changed');
+    conn.end(frame(['slow']));
     return;
   }
   conn.write(frame(['ack']));
