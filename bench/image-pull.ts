@@ -1,6 +1,6 @@
-// Pull of a multi-layer image from a loopback docker-registry: `berth pull` (without a daemon,
-// and through a running berthd) vs `skopeo copy docker://… oci:…`, the same image, alternating
-// runs, median and ratio.
+// Pull of a multi-layer image from a loopback docker-registry: `berth pull` (through a running
+// berthd or not, with bin/berth's resident CLI host or not) vs `skopeo copy docker://… oci:…`,
+// the same image, alternating runs, median and ratio.
 //   node bench/image-pull.ts [--layers 6] [--layer-mib 16] [--runs 5]
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ContentStore, ImageStore, pullImage } from '../src/image/index.ts';
+import { stopCliHost } from '../test/fixtures/cli-host.ts';
 import { startBerthd } from '../test/integration/api/daemon-harness.ts';
 import { run, skopeoCopy, startRegistry, tempDir } from '../test/integration/image/registry-harness.ts';
 
@@ -113,39 +114,49 @@ async function main(): Promise<void> {
   const ref = `${registry.host}/bench/image:v1`;
   await skopeoCopy(source, `docker://${ref}`);
   const { stdout: fsType } = await run('stat', ['-f', '-c', '%T', dir]);
-  const cache = join(dir, 'node-compile-cache');
-  const berthEnv = (state: string, cached: boolean) => ({
+  // The CLI host: one warm Node process that runs `berth pull` for the C front-end, as a user has
+  // after the first command (docs/design/cli-host.md). Without it, every command starts Node.
+  const hostSocket = join(dir, 'cli-host.sock');
+  cleanups.push(() => stopCliHost(hostSocket));
+  const berthEnv = (state: string, host: boolean) => ({
     ...process.env,
     BERTH_STATE_DIR: state,
-    ...(cached ? { NODE_COMPILE_CACHE: cache } : {}),
+    BERTH_CLI_HOST: host ? 'require' : 'off',
+    BERTH_CLI_HOST_SOCKET: hostSocket,
   });
-  timed(BERTH, ['version'], berthEnv(join(dir, 'warm'), true)); // fills the compile cache
+  timed(BERTH, ['version'], berthEnv(join(dir, 'warm'), true)); // starts the host
+  timed(BERTH, ['version'], berthEnv(join(dir, 'warm'), false)); // fills the compile cache
   // One daemon for all runs; each run starts from a store without the image (removed with
   // `berth rmi`, which deletes the blobs no image uses, outside the timing).
   const daemon = await startBerthd(t, join(dir, 'daemon'));
-  const daemonEnv = {
-    ...berthEnv(daemon.stateDir, false),
+  const daemonEnv = (host: boolean) => ({
+    ...berthEnv(daemon.stateDir, host),
     BERTH_HOST: `unix://${daemon.socketPath}`,
-  };
-  const removeFromDaemonStore = () => timed(BERTH, ['rmi', ref], daemonEnv);
-  timed(BERTH, ['pull', ref], daemonEnv); // warm-up: the daemon's first pull loads its modules
+  });
+  const removeFromDaemonStore = () => timed(BERTH, ['rmi', ref], daemonEnv(true));
+  timed(BERTH, ['pull', ref], daemonEnv(true)); // warm-up: the daemon's first pull loads its modules
   removeFromDaemonStore();
   const rows = {
+    daemonHost: [] as number[],
     daemon: [] as number[],
+    host: [] as number[],
     berth: [] as number[],
-    berthCached: [] as number[],
     library: [] as number[],
     skopeo: [] as number[],
+  };
+  const alone = async (row: number[], host: boolean, state: string) => {
+    row.push(timed(BERTH, ['pull', '--no-daemon', ref], berthEnv(state, host)));
+    await rm(state, { recursive: true, force: true });
   };
   for (let i = 0; i < RUNS; i++) {
     const state = join(dir, `state-${i}`);
     const oci = join(dir, `oci-${i}`);
-    rows.daemon.push(timed(BERTH, ['pull', ref], daemonEnv));
+    rows.daemonHost.push(timed(BERTH, ['pull', ref], daemonEnv(true)));
     removeFromDaemonStore();
-    rows.berth.push(timed(BERTH, ['pull', ref], berthEnv(state, false)));
-    await rm(state, { recursive: true, force: true });
-    rows.berthCached.push(timed(BERTH, ['pull', ref], berthEnv(state, true)));
-    await rm(state, { recursive: true, force: true });
+    rows.daemon.push(timed(BERTH, ['pull', ref], daemonEnv(false)));
+    removeFromDaemonStore();
+    await alone(rows.host, true, state);
+    await alone(rows.berth, false, state);
     rows.skopeo.push(
       timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]),
     );
@@ -168,9 +179,10 @@ async function main(): Promise<void> {
       `image: ${LAYERS} gzip layers, ${mib} MiB uncompressed, loopback docker-registry 2.8, temp dir on ${fsType.trim()}`,
       `runs: ${RUNS} each, interleaved; wall time of the whole command (ratio > 1: berth faster)`,
       `skopeo copy docker:// oci:          median ${s.toFixed(0).padStart(5)} ms  (${rows.skopeo.map((x) => x.toFixed(0)).join(', ')})`,
-      line('berth pull via berthd', rows.daemon),
-      line('berth pull (no daemon)', rows.berth),
-      line('berth pull (NODE_COMPILE_CACHE)', rows.berthCached),
+      line('berth pull via berthd, CLI host', rows.daemonHost),
+      line('berth pull via berthd, no host', rows.daemon),
+      line('berth pull --no-daemon, CLI host', rows.host),
+      line('berth pull --no-daemon, no host', rows.berth),
       line('pullImage() in-process', rows.library),
       '',
     ].join('\n'),

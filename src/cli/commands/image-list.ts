@@ -13,6 +13,7 @@ import { formatBytes } from './image-progress.ts';
 
 export const imageListCommand: Command = {
   name: 'ls',
+  hosted: true,
   aliases: ['list'],
   summary: 'List images in the store',
   usage: 'image ls [-q]',
@@ -74,6 +75,7 @@ interface RemoveReport extends RemoveResult {
 
 export const imageRemoveCommand: Command = {
   name: 'rm',
+  hosted: true,
   aliases: ['remove'],
   summary: 'Remove images (and the blobs no other image uses)',
   usage: 'image rm [-f] IMAGE...',
@@ -104,6 +106,7 @@ export const imageRemoveCommand: Command = {
 
 export const imageInspectCommand: Command = {
   name: 'inspect',
+  hosted: true,
   summary: 'Show an image: names, manifest, layers and config',
   usage: 'image inspect IMAGE',
   options: { ...STORE_OPTIONS },
@@ -120,6 +123,7 @@ export const imageInspectCommand: Command = {
 
 export const imageTagCommand: Command = {
   name: 'tag',
+  hosted: true,
   summary: 'Give an image another name',
   usage: 'image tag SOURCE TARGET',
   options: { ...STORE_OPTIONS },
@@ -135,6 +139,7 @@ export const imageTagCommand: Command = {
 
 export const imagePruneCommand: Command = {
   name: 'prune',
+  hosted: true,
   summary: 'Delete blobs no image uses, and stale partial downloads',
   usage: 'image prune [--grace SECONDS]',
   description:

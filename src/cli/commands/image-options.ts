@@ -1,6 +1,9 @@
 // Flags and settings the image commands share, without the image module: `berth pull` through
 // berthd reads them without loading the image store or the registry client.
+import { resolve } from 'node:path';
 import { BerthError, defaultPaths } from '../../core/index.ts';
+// The file, not registry/index.ts: the part's index would load the registry client.
+import { defaultAuthFile } from '../../image/registry/stored-credentials.ts';
 import type { CommandContext } from '../command.ts';
 
 /** Options every image command shares. */
@@ -25,10 +28,7 @@ export interface RegistrySettings {
   timeoutMs?: number;
 }
 
-export function registrySettings(
-  ctx: CommandContext,
-  env: NodeJS.ProcessEnv = process.env,
-): RegistrySettings {
+export function registrySettings(ctx: CommandContext, env: NodeJS.ProcessEnv = ctx.io.env): RegistrySettings {
   const flags = ctx.values['insecure-registry'];
   const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim());
   const out: RegistrySettings = {
@@ -43,9 +43,17 @@ export function registrySettings(
   return out;
 }
 
-/** The state directory a command works on: --state-dir, else BERTH_STATE_DIR, else /var/lib/berth. */
-export function stateDirOf(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): string {
-  return stringValue(ctx, 'state-dir') ?? defaultPaths(env).stateDir;
+/**
+ * The state directory a command works on: --state-dir, else BERTH_STATE_DIR, else /var/lib/berth;
+ * absolute, a relative one taken from the caller's directory.
+ */
+export function stateDirOf(ctx: CommandContext, env: NodeJS.ProcessEnv = ctx.io.env): string {
+  return resolve(ctx.io.cwd, stringValue(ctx, 'state-dir') ?? defaultPaths(env).stateDir);
+}
+
+/** The file `berth login` keeps credentials in, for the caller's environment and directory. */
+export function authFileOf(ctx: CommandContext, env: NodeJS.ProcessEnv = ctx.io.env): string {
+  return resolve(ctx.io.cwd, defaultAuthFile(env));
 }
 
 export function stringValue(ctx: CommandContext, name: string): string | undefined {

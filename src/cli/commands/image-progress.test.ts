@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TransferProgress } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
+import { type CliOutput, processIo } from '../io.ts';
 import { progressSilenced, progressView } from './image-progress.ts';
 
 const layer: TransferProgress = {
@@ -13,16 +14,15 @@ const layer: TransferProgress = {
 };
 
 /** A non-TTY stream that keeps what is written to it. */
-function recordingStream(): NodeJS.WriteStream & { text: string } {
+function recordingStream(): CliOutput & { text: string } {
   const stream = {
     text: '',
     isTTY: false,
     write(chunk: string) {
       stream.text += chunk;
-      return true;
     },
   };
-  return stream as unknown as NodeJS.WriteStream & { text: string };
+  return stream;
 }
 
 const ctx = (json: boolean, values: CommandContext['values']): CommandContext => ({
@@ -30,6 +30,7 @@ const ctx = (json: boolean, values: CommandContext['values']): CommandContext =>
   positionals: [],
   json,
   debug: false,
+  io: processIo(),
 });
 
 describe('progress', () => {

@@ -1,5 +1,6 @@
 import type { TransferProgress } from '../../image/index.ts';
 import type { CommandContext } from '../command.ts';
+import type { CliOutput } from '../io.ts';
 
 /** Something that shows transfer progress while a pull or push runs; `finish` clears up. */
 export interface ProgressView {
@@ -8,10 +9,9 @@ export interface ProgressView {
 }
 
 /** Bars redrawn in place on a TTY, one plain line per finished blob otherwise, nothing when silent. */
-export function progressView(options: { silent: boolean; stream?: NodeJS.WriteStream }): ProgressView {
+export function progressView(options: { silent: boolean; stream: CliOutput }): ProgressView {
   if (options.silent) return { update() {}, finish() {} };
-  const stream = options.stream ?? process.stderr;
-  return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
+  return options.stream.isTTY ? new BarsView(options.stream) : new LinesView(options.stream);
 }
 
 /** --json and -q/--quiet show no progress: the output is the result alone, as with `docker pull -q`. */
@@ -20,18 +20,19 @@ export function progressSilenced(ctx: CommandContext): boolean {
 }
 
 /**
- * Runs a pull or push with a progress view (none when `silent`), cleared up however the transfer
- * ends. The view (and with it process.stderr, whose set-up loads stream code) is made at the first
- * event: a transfer that fails or falls back before reporting anything costs nothing here.
+ * Runs a pull or push with a progress view on the caller's stderr (none for --json or -q), cleared
+ * up however the transfer ends. The view (and with it process.stderr, whose set-up loads stream
+ * code) is made at the first event: a transfer that fails or falls back before reporting anything
+ * costs nothing here.
  */
 export async function withProgress<T>(
-  silent: boolean,
+  ctx: CommandContext,
   transfer: (onProgress: (event: TransferProgress) => void) => Promise<T>,
 ): Promise<T> {
   let view: ProgressView | undefined;
   try {
     return await transfer((event) => {
-      view ??= progressView({ silent });
+      view ??= progressView({ silent: progressSilenced(ctx), stream: ctx.io.stderr });
       view.update(event);
     });
   } finally {
@@ -42,9 +43,9 @@ export async function withProgress<T>(
 const FINAL = new Set(['done', 'exists', 'mounted']);
 
 class LinesView implements ProgressView {
-  private readonly stream: NodeJS.WritableStream;
+  private readonly stream: CliOutput;
 
-  constructor(stream: NodeJS.WritableStream) {
+  constructor(stream: CliOutput) {
     this.stream = stream;
   }
 
@@ -58,12 +59,12 @@ class LinesView implements ProgressView {
 }
 
 class BarsView implements ProgressView {
-  private readonly stream: NodeJS.WriteStream;
+  private readonly stream: CliOutput;
   private readonly rows = new Map<string, TransferProgress>();
   private drawn = 0;
   private last = 0;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(stream: CliOutput) {
     this.stream = stream;
   }
 

@@ -1,7 +1,6 @@
 // `berth pull`: through berthd when it serves this command's state dir, in this process otherwise.
 // The daemon path loads no image-store or registry code (only the reference parser and the
 // credentials file reader), so its start-up stays close to `berth version`'s.
-import { resolve } from 'node:path';
 import { BerthdClient, daemonHost, type PullRequest } from '../../client/index.ts';
 import { BerthError } from '../../core/index.ts';
 import type { ImageRecord } from '../../image/index.ts';
@@ -10,6 +9,7 @@ import { familiarName, type ImageReference, parseReference } from '../../image/r
 import { storedCredentials } from '../../image/registry/stored-credentials.ts';
 import type { Command, CommandContext } from '../command.ts';
 import {
+  authFileOf,
   REGISTRY_OPTIONS,
   registrySettings,
   requirePositional,
@@ -18,7 +18,7 @@ import {
   stateDirOf,
   stringValue,
 } from './image-options.ts';
-import { formatBytes, progressSilenced, withProgress } from './image-progress.ts';
+import { formatBytes, withProgress } from './image-progress.ts';
 
 export const imagePullCommand: Command = {
   name: 'pull',
@@ -48,6 +48,7 @@ export const imagePullCommand: Command = {
     'no-daemon': 'pull in this process even when berthd is running',
     quiet: 'no progress; print only the name of the pulled image',
   },
+  hosted: true,
   async run(ctx: CommandContext) {
     const reference = parseReference(requirePositional(ctx, 0, 'image name', 'pull'));
     const record =
@@ -73,10 +74,10 @@ async function pullThroughDaemon(
   ctx: CommandContext,
   reference: ImageReference,
 ): Promise<ImageRecord | undefined> {
-  const host = daemonHost(stringValue(ctx, 'host'));
-  const stateDir = resolve(stateDirOf(ctx));
+  const host = daemonHost(stringValue(ctx, 'host'), ctx.io.env);
+  const stateDir = stateDirOf(ctx);
   const settings = registrySettings(ctx);
-  const credentials = storedCredentials(reference.registry);
+  const credentials = storedCredentials(reference.registry, authFileOf(ctx));
   const platform = stringValue(ctx, 'platform');
   const daemon = new BerthdClient({ socketPath: host.socketPath });
   const body: PullRequest = {
@@ -89,8 +90,8 @@ async function pullThroughDaemon(
   };
   const onStarted = () => debug(ctx, `pulling through berthd on ${host.socketPath} (state dir ${stateDir})`);
   try {
-    return await withProgress(progressSilenced(ctx), (onProgress) =>
-      daemon.pullImage(body, { onProgress, onStarted }),
+    return await withProgress(ctx, (onProgress) =>
+      daemon.pullImage(body, { onProgress, onStarted, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) }),
     );
   } catch (err) {
     const code = err instanceof BerthError ? err.code : undefined;
@@ -114,7 +115,7 @@ async function pullInProcess(ctx: CommandContext, reference: ImageReference): Pr
   ]);
   const image = imageContext(ctx);
   const platformText = stringValue(ctx, 'platform');
-  return withProgress(progressSilenced(ctx), async (onProgress) =>
+  return withProgress(ctx, async (onProgress) =>
     pullImage({
       reference,
       content: image.content,
@@ -122,10 +123,11 @@ async function pullInProcess(ctx: CommandContext, reference: ImageReference): Pr
       ...(await registryAccess(image, reference.registry)),
       onProgress,
       ...(platformText ? { platform: parsePlatform(platformText) } : {}),
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     }),
   );
 }
 
 function debug(ctx: CommandContext, note: string): void {
-  if (ctx.debug) process.stderr.write(`berth: ${note}\n`);
+  if (ctx.debug) ctx.io.stderr.write(`berth: ${note}\n`);
 }

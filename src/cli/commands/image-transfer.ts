@@ -9,10 +9,11 @@ import {
   STORE_OPTIONS,
   stringValue,
 } from './image-context.ts';
-import { progressSilenced, withProgress } from './image-progress.ts';
+import { withProgress } from './image-progress.ts';
 
 export const imagePushCommand: Command = {
   name: 'push',
+  hosted: true,
   summary: 'Push an image to a registry',
   usage: 'image push [-q] [--chunk-size BYTES] IMAGE [DESTINATION]',
   description: 'IMAGE is a name or ID in the store; DESTINATION (default: IMAGE) is where to push it.',
@@ -33,7 +34,7 @@ export const imagePushCommand: Command = {
     const reference = parseReference(destination);
     const image = imageContext(ctx);
     const chunk = stringValue(ctx, 'chunk-size');
-    const result = await withProgress(progressSilenced(ctx), async (onProgress) =>
+    const result = await withProgress(ctx, async (onProgress) =>
       pushImage({
         image: source,
         destination,
@@ -42,6 +43,7 @@ export const imagePushCommand: Command = {
         ...(await registryAccess(image, reference.registry)),
         onProgress,
         ...(chunk ? { chunkSize: Number(chunk) } : {}),
+        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       }),
     );
     return {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultPaths } from '../../core/index.ts';
 import { exitStatusForError, type NetworkMode, runContainerOnce } from '../../instance/index.ts';
 import { type Command, type CommandContext, GLOBAL_OPTIONS } from '../command.ts';
+import type { CliIo } from '../io.ts';
 import { formatError, formatErrorJson } from '../output.ts';
 import { imageContext, stateDirOf, stringValue, usage } from './image-context.ts';
 
@@ -51,7 +52,7 @@ export const runCommand: Command = {
   },
   passthrough: true,
   async run(raw) {
-    const ctx = parseRunArgs(raw.positionals);
+    const ctx = parseRunArgs(raw.positionals, raw.io);
     const [image, ...command] = ctx.positionals;
     if (image === undefined) throw usage('run: missing IMAGE', 'run');
     let id = '';
@@ -85,7 +86,7 @@ function result(ctx: CommandContext, data: { id: string; exitCode: number }) {
 }
 
 /** Options up to IMAGE; IMAGE and everything after it as positionals. */
-export function parseRunArgs(argv: string[]): CommandContext {
+export function parseRunArgs(argv: string[], io: CliIo): CommandContext {
   const options = { ...GLOBAL_OPTIONS, ...OPTIONS };
   const takesValue = new Set<string>();
   for (const [name, o] of Object.entries(OPTIONS)) {
@@ -107,7 +108,7 @@ export function parseRunArgs(argv: string[]): CommandContext {
   }
   const values = parsed.values as CommandContext['values'];
   if (values.help === true) throw usage("run: for help, run 'berth run --help' alone", 'run');
-  return { values, positionals: rest, json: values.json === true, debug: values.debug === true };
+  return { values, positionals: rest, json: values.json === true, debug: values.debug === true, io };
 }
 
 function processFlags(ctx: CommandContext) {

@@ -11,6 +11,7 @@ export const versionCommand: Command = {
   name: 'version',
   summary: 'Show the Berth version and the Node.js it runs on',
   usage: 'version [--json]',
+  hosted: true,
   async run() {
     const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
     const data: VersionInfo = {

@@ -30,6 +30,8 @@ export interface PushOptions {
   /** HTTP implementation (default node:http/https). */
   transport?: HttpTransport;
   onProgress?: (event: TransferProgress) => void;
+  /** Cancels the push: requests are abandoned and no manifest is put; fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface PushResult {
@@ -51,6 +53,7 @@ export async function pushImage(options: PushOptions): Promise<PushResult> {
     insecureRegistries: options.insecureRegistries,
     timeoutMs: options.timeoutMs,
     transport: options.transport,
+    signal: options.signal,
   });
   await client.ping();
   const mountFrom = image.sources.find(
@@ -74,6 +77,7 @@ export async function pushImage(options: PushOptions): Promise<PushResult> {
     emit(blob.size, outcome === 'uploaded' ? 'done' : outcome);
     return { digest: blob.digest, size: blob.size, outcome };
   });
+  options.signal?.throwIfAborted();
   const digest = await putManifest(client, { ref, image, content: options.content });
   await options.images.put({
     ...image,

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { type FrameReader, frame, launcherMessage, type StartLauncher } from '../container/launcher.ts';
+import { type FrameReader, frame } from '../../core/resident/index.ts';
+import { launcherMessage, type StartLauncher } from '../container/launcher.ts';
 
 /** Launches through the calling front-end: it executes the plan in its own process and relays
  * the executor's messages (pid, ready, error, exit) on the same connection. Signals reach the

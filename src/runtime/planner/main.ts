@@ -2,8 +2,7 @@
 import { openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { watchSources } from './freshness.ts';
-import { tryLock } from './peer.ts';
+import { tryLock, watchSources } from '../../core/resident/index.ts';
 import { startPlanner } from './server.ts';
 
 // The front-end names the socket (one per installation); by hand, say which one.

@@ -6,6 +6,7 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { cliHostEnv } from '../../fixtures/cli-host.ts';
 import { buildLayout, run, skopeoCopy, startRegistry, tempDir } from './registry-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
@@ -20,8 +21,11 @@ describe('berth image CLI against docker-registry', () => {
     });
     const [image] = await buildLayout(join(dir, 'src'), { tag: 'v1', architectures: ['amd64'] });
     await skopeoCopy(image!.source, `docker://${registry.host}/cli/app:v1`, { creds: 'carol:pw123' });
+    // Hosted commands (pull, images, tag, push, inspect, rmi) go through a private CLI host;
+    // login and logout read stdin or are not hosted and run in their own process.
     const env = {
       ...process.env,
+      ...cliHostEnv(t, dir),
       BERTH_STATE_DIR: join(dir, 'state'),
       BERTH_CONFIG_DIR: join(dir, 'config'),
     };
@@ -112,7 +116,8 @@ describe('berth image CLI against docker-registry', () => {
       extraBytes: 4 * 1024 * 1024,
     });
     await skopeoCopy(image!.source, `docker://${registry.host}/race/app:v1`);
-    const env = { ...process.env, BERTH_STATE_DIR: join(dir, 'state') };
+    // Separate processes (no CLI host): the store's file locks are what this is about.
+    const env = { ...process.env, BERTH_STATE_DIR: join(dir, 'state'), BERTH_CLI_HOST: 'off' };
     const pull = () =>
       new Promise<number | null>((resolve) => {
         const child = spawn(BERTH, ['pull', `${registry.host}/race/app:v1`], { env, stdio: 'ignore' });

@@ -1,0 +1,14 @@
+// Resident processes behind native front-ends (berth-runtime's planner, berth's CLI host): the
+// socket server, its frames, the caller checks and the stale-code watch. Not in core/index.ts:
+// the peer checks load koffi, which a short-lived command should not pay for.
+
+/** native/channel.h frames: building one, and reading them off a socket. */
+export { FrameReader, frame } from './frames.ts';
+export type { Freshness } from './freshness.ts';
+/** Watches source trees so a resident process never serves calls with code older than what is on disk. */
+export { watchSources } from './freshness.ts';
+/** Takes an exclusive flock without waiting (the resident process's "only one of me" lock). */
+export { tryLock } from './peer.ts';
+export type { Resident, ResidentOptions, ResidentProtocol } from './server.ts';
+/** Listens on a private socket and serves a front-end's calls until idle, stale or told to stop. */
+export { parseEnv, startResident } from './server.ts';

@@ -1,0 +1,58 @@
+// Kernel facts about a resident process's connections and its lock, through koffi (Node exposes neither).
+import { readlinkSync } from 'node:fs';
+import koffi from 'koffi';
+
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+type GetSockOpt = (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
+type Flock = (fd: number, op: number) => number;
+
+let libc: { getsockopt: GetSockOpt; flock: Flock } | undefined;
+
+function load() {
+  if (libc) return libc;
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    getsockopt: lib.func(
+      'int getsockopt(int, int, int, _Out_ uint8_t *value, _Inout_ uint8_t *len)',
+    ) as GetSockOpt,
+    flock: lib.func('int flock(int, int)') as Flock,
+  };
+  return libc;
+}
+
+/** The pid (as this process's pid namespace sees it; 0 when it cannot) and uid of a socket's peer. */
+export function peerCredentials(fd: number): { pid: number; uid: number } | undefined {
+  const cred = Buffer.alloc(12);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(12);
+  if (load().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return undefined;
+  return { pid: cred.readInt32LE(0), uid: cred.readUInt32LE(4) };
+}
+
+// A resident process acts for its caller: it must see the same pids, files and network as the caller.
+const SHARED_NAMESPACES = ['pid', 'mnt', 'net', 'user'];
+
+/**
+ * Whether `pid` lives in this process's pid, mount, network and user namespaces. A caller in
+ * another pid namespace (a shim inside a container, a daemon under `unshare`) reports pids the
+ * resident process would misread, so such calls take the front-end's slow path.
+ */
+export function sharesNamespaces(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    return SHARED_NAMESPACES.every(
+      (ns) => readlinkSync(`/proc/${pid}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Takes an exclusive flock without waiting; false when another process holds it. */
+export function tryLock(fd: number): boolean {
+  return load().flock(fd, LOCK_EX | LOCK_NB) === 0;
+}
