@@ -1,9 +1,8 @@
 // Entry point of the CLI host, started detached by bin/berth's front-end (native/cli-frontend.c)
 // or by hand. It serves the commands marked `hosted` for as long as calls keep coming.
-import { openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startResident, tryLock, watchSources } from '../../core/resident/index.ts';
+import { holdLock, startResident, watchSources } from '../../core/resident/index.ts';
 import { cliHostProtocol } from './protocol.ts';
 import { warmUp } from './warm.ts';
 
@@ -17,13 +16,10 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (message: string) =>
   process.stderr.write(`${new Date().toISOString()} cli host ${process.pid}: ${message}\n`);
 
-let lockFd = Number(process.env.BERTH_CLI_HOST_LOCK_FD ?? -1);
-if (!(lockFd >= 0)) {
-  lockFd = openSync(`${socket}.lock`, 'a', 0o600);
-  if (!tryLock(lockFd)) {
-    log('another host holds the lock; exiting');
-    process.exit(0);
-  }
+const lockFd = holdLock(socket, process.env.BERTH_CLI_HOST_LOCK_FD);
+if (lockFd === undefined) {
+  log('another host holds the lock; exiting');
+  process.exit(0);
 }
 // The first call should not pay for loading what the hosted commands use.
 await warmUp();

@@ -7,8 +7,8 @@ export { FrameReader, frame } from './frames.ts';
 export type { Freshness } from './freshness.ts';
 /** Watches source trees so a resident process never serves calls with code older than what is on disk. */
 export { watchSources } from './freshness.ts';
-/** Takes an exclusive flock without waiting (the resident process's "only one of me" lock). */
-export { tryLock } from './peer.ts';
+/** The resident process's "only one of me" lock: inherited from the front-end, or taken here (flock, no waiting). */
+export { holdLock } from './peer.ts';
 export type { Resident, ResidentOptions, ResidentProtocol } from './server.ts';
 /** Listens on a private socket and serves a front-end's calls until idle, stale or told to stop. */
 export { parseEnv, startResident } from './server.ts';

@@ -1,5 +1,5 @@
 // Kernel facts about a resident process's connections and its lock, through koffi (Node exposes neither).
-import { readlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync } from 'node:fs';
 import koffi from 'koffi';
 
 const SOL_SOCKET = 1;
@@ -53,6 +53,20 @@ export function sharesNamespaces(pid: number): boolean {
 }
 
 /** Takes an exclusive flock without waiting; false when another process holds it. */
-export function tryLock(fd: number): boolean {
+function tryLock(fd: number): boolean {
   return load().flock(fd, LOCK_EX | LOCK_NB) === 0;
+}
+
+/**
+ * The resident process's "only one of me" lock: the fd the front-end passed (`inherited`, already
+ * locked), or `SOCKET.lock` opened and locked here when started by hand; undefined when another
+ * process holds it.
+ */
+export function holdLock(socket: string, inherited: string | undefined): number | undefined {
+  const fd = inherited ? Number(inherited) : -1;
+  if (fd >= 0) return fd;
+  const opened = openSync(`${socket}.lock`, 'a', 0o600);
+  if (tryLock(opened)) return opened;
+  closeSync(opened);
+  return undefined;
 }

@@ -1,8 +1,7 @@
 // Entry point of the runtime planner, started detached by native/frontend.c (or by hand).
-import { openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tryLock, watchSources } from '../../core/resident/index.ts';
+import { holdLock, watchSources } from '../../core/resident/index.ts';
 import { startPlanner } from './server.ts';
 
 // The front-end names the socket (one per installation); by hand, say which one.
@@ -18,13 +17,10 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (message: string) =>
   process.stderr.write(`${new Date().toISOString()} planner ${process.pid}: ${message}\n`);
 
-let lockFd = Number(process.env.BERTH_RUNTIME_PLANNER_LOCK_FD ?? -1);
-if (!(lockFd >= 0)) {
-  lockFd = openSync(`${socket}.lock`, 'a', 0o600);
-  if (!tryLock(lockFd)) {
-    log('another planner holds the lock; exiting');
-    process.exit(0);
-  }
+const lockFd = holdLock(socket, process.env.BERTH_RUNTIME_PLANNER_LOCK_FD);
+if (lockFd === undefined) {
+  log('another planner holds the lock; exiting');
+  process.exit(0);
 }
 const planner = startPlanner({
   socket,

@@ -1,6 +1,6 @@
 // A real berthd on a temp socket with a temp state dir, stopped when the test ends, and a
 // throttling TCP proxy that shows when a client abandons a download half-way.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -114,4 +114,18 @@ async function trickle(to: Socket, chunk: Buffer, bytesPerSecond: number): Promi
     to.write(chunk.subarray(at, at + piece));
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * Reads a running `berth pull`'s stderr until its first blob is transferred (the pull is under
+ * way, the big layer still coming through a throttling proxy); returns what it read.
+ */
+export async function untilFirstBlob(cli: ChildProcessWithoutNullStreams): Promise<string> {
+  let stderr = '';
+  cli.stderr.setEncoding('utf8');
+  for await (const chunk of cli.stderr) {
+    stderr += chunk;
+    if (/transferred/.test(stderr)) break;
+  }
+  return stderr;
 }

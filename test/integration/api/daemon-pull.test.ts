@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
-import { startBerthd, startThrottlingProxy } from './daemon-harness.ts';
+import { startBerthd, startThrottlingProxy, untilFirstBlob } from './daemon-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
@@ -144,12 +144,7 @@ describe('berth pull through berthd', () => {
     t.after(() => {
       if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
     });
-    let stderr = '';
-    cli.stderr.setEncoding('utf8');
-    for await (const chunk of cli.stderr) {
-      stderr += chunk;
-      if (/transferred/.test(stderr)) break;
-    }
+    await untilFirstBlob(cli);
     const exited = once(cli, 'exit');
     cli.kill('SIGINT');
     const [code, signal] = await exited;

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { alive, cliHostEnv, cliHostPid } from '../../fixtures/cli-host.ts';
-import { startBerthd, startThrottlingProxy } from '../api/daemon-harness.ts';
+import { startBerthd, startThrottlingProxy, untilFirstBlob } from '../api/daemon-harness.ts';
 import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
@@ -45,6 +45,17 @@ async function setup(t: Cleanup, prefix: string) {
     ...cliHostEnv(t, dir),
   };
   return { dir, registry, image: image!, ref, env, socket: join(dir, 'cli-host.sock') };
+}
+
+/** big/app:v1 with an 8 MiB random layer, and a proxy that serves the registry at `bytesPerSecond`. */
+async function slowImage(t: Cleanup, s: { dir: string; registry: { host: string } }, bytesPerSecond: number) {
+  const [big] = await buildLayout(join(s.dir, 'big'), {
+    tag: 'v1',
+    architectures: ['amd64'],
+    extraBytes: 8 << 20,
+  });
+  await skopeoCopy(big!.source, `docker://${s.registry.host}/big/app:v1`);
+  return startThrottlingProxy(t, s.registry.host, bytesPerSecond);
 }
 
 describe('berth CLI host', () => {
@@ -112,24 +123,13 @@ describe('berth CLI host', () => {
     const s = await setup(t, 'host-interrupt');
     const daemon = await startBerthd(t, join(s.dir, 'daemon'));
     const env = { ...s.env, BERTH_STATE_DIR: daemon.stateDir, BERTH_HOST: `unix://${daemon.socketPath}` };
-    const [big] = await buildLayout(join(s.dir, 'big'), {
-      tag: 'v1',
-      architectures: ['amd64'],
-      extraBytes: 8 << 20,
-    });
-    await skopeoCopy(big!.source, `docker://${s.registry.host}/big/app:v1`);
-    const proxy = await startThrottlingProxy(t, s.registry.host, 2_000_000);
+    const proxy = await slowImage(t, s, 2_000_000);
 
     const cli = spawn(BERTH, ['pull', `${proxy.host}/big/app:v1`], { env });
     t.after(() => {
       if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
     });
-    let stderr = '';
-    cli.stderr.setEncoding('utf8');
-    for await (const chunk of cli.stderr) {
-      stderr += chunk;
-      if (/transferred/.test(stderr)) break;
-    }
+    await untilFirstBlob(cli);
     const exited = once(cli, 'exit');
     cli.kill('SIGINT');
     const [, signal] = await exited;
@@ -144,13 +144,7 @@ describe('berth CLI host', () => {
 
   it('reports a host that dies in the middle of a call, without running it again', async (t) => {
     const s = await setup(t, 'host-dies');
-    const [big] = await buildLayout(join(s.dir, 'big'), {
-      tag: 'v1',
-      architectures: ['amd64'],
-      extraBytes: 8 << 20,
-    });
-    await skopeoCopy(big!.source, `docker://${s.registry.host}/big/app:v1`);
-    const proxy = await startThrottlingProxy(t, s.registry.host, 1_000_000);
+    const proxy = await slowImage(t, s, 1_000_000);
     assert.equal(berth(['version'], s.env).status, 0);
     const pid = cliHostPid(s.socket)!;
 
