@@ -86,6 +86,23 @@ describe('berth CLI host', () => {
     assert.ok(cliHostPid(s.socket), 'the host runs (require mode started it)');
   });
 
+  it("draws progress bars at the caller's terminal width only when its stderr is a terminal", async (t) => {
+    const s = await setup(t, 'host-tty');
+    // script(1) gives berth a pseudo-terminal 70 columns wide; its output is the terminal's.
+    const onTerminal = spawnSync('script', ['-qfc', `stty cols 70; ${BERTH} pull ${s.ref}`, '/dev/null'], {
+      encoding: 'utf8',
+      env: s.env,
+      timeout: 60_000,
+    });
+    assert.equal(onTerminal.status, 0, onTerminal.stdout);
+    const bar = /\x1b\[2Klayer {2}[0-9a-f]{12} {2}\[={20}\] done/;
+    assert.match(onTerminal.stdout, bar, 'bars redrawn in place, 20 wide at 70 columns (30 at the default 80)');
+    const piped = berth(['pull', s.ref], { ...s.env, BERTH_STATE_DIR: join(s.dir, 'piped') });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /\x1b/);
+    assert.match(piped.stderr, /^config [0-9a-f]{12}: transferred/m);
+  });
+
   it("takes the state dir from the caller's environment and directory", async (t) => {
     const s = await setup(t, 'host-caller');
     const here = join(s.dir, 'here');
