@@ -50,9 +50,10 @@ function renderTable(list: ImageRecord[]): string {
   return formatTable(['repository', 'tag', 'image id', 'created', 'size'], rows);
 }
 
-function age(created: string | undefined): string {
+/** How long ago `created` was, as `berth images` and `berth history` show it: `3 days ago`. */
+export function age(created: string | undefined, now = Date.now()): string {
   if (!created) return 'unknown';
-  const seconds = (Date.now() - Date.parse(created)) / 1000;
+  const seconds = (now - Date.parse(created)) / 1000;
   if (!Number.isFinite(seconds)) return 'unknown';
   const steps: [number, string][] = [
     [365 * 86400, 'year'],

@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { buildCommand } from './build.ts';
 import { imageArchiveCommands } from './image-archive.ts';
 import { buildBaseCommand } from './image-base.ts';
+import { imageHistoryCommand } from './image-history.ts';
 import {
   imageInspectCommand,
   imageListCommand,
@@ -19,6 +20,7 @@ const SUBCOMMANDS: Command[] = [
   imageListCommand,
   imageRemoveCommand,
   imageInspectCommand,
+  imageHistoryCommand,
   imageTagCommand,
   imagePruneCommand,
   imageLoginCommand,
@@ -32,7 +34,7 @@ const SUBCOMMANDS: Command[] = [
 export const imageCommand: Command = {
   name: 'image',
   summary:
-    'Manage images: pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build',
+    'Manage images: pull, push, ls, rm, inspect, history, tag, prune, login, logout, save, load, import, build-base, build',
   usage: 'image <subcommand> [options] [args]',
   description: `Subcommands:\n${SUBCOMMANDS.map((c) => `  ${c.name.padEnd(11)}${c.summary}`).join('\n')}`,
   subcommands: SUBCOMMANDS,
@@ -47,6 +49,7 @@ export const imageShortCommands: Command[] = [
   imagePushCommand,
   { ...imageListCommand, name: 'images', aliases: [] },
   { ...imageRemoveCommand, name: 'rmi', aliases: [] },
+  imageHistoryCommand,
   imageTagCommand,
   imageLoginCommand,
   imageLogoutCommand,

@@ -36,7 +36,7 @@ export const commandEntries: CommandEntry[] = [
   {
     name: 'image',
     summary:
-      'Manage images (pull, push, ls, rm, inspect, tag, prune, login, logout, save, load, import, build-base, build)',
+      'Manage images (pull, push, ls, rm, inspect, history, tag, prune, login, logout, save, load, import, build-base, build)',
     load: async () => (await image()).imageCommand,
     subcommands: { pull },
   },
@@ -44,6 +44,7 @@ export const commandEntries: CommandEntry[] = [
   imageShortForm('push', 'Push an image to a registry'),
   imageShortForm('images', 'List images in the store'),
   imageShortForm('rmi', 'Remove images'),
+  imageShortForm('history', "Show an image's history: the step that made each layer"),
   imageShortForm('tag', 'Give an image another name'),
   imageShortForm('login', 'Log in to a registry'),
   imageShortForm('logout', 'Forget the credentials stored for a registry'),

@@ -1,7 +1,6 @@
 import { BerthError } from '../../core/index.ts';
 import { type Digest, parseDigest } from '../content/index.ts';
 
-/** One step of an image's history (`docker history`). */
 /**
  * The `config` object of an image config as written on the wire (Docker's field names); fields
  * Berth does not know are kept as they were.
@@ -20,6 +19,7 @@ export interface ConfigFields {
   [field: string]: unknown;
 }
 
+/** One step of an image's history (`docker history`). */
 export interface HistoryEntry {
   created?: string;
   createdBy?: string;

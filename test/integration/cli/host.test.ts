@@ -74,6 +74,8 @@ describe('berth CLI host', () => {
       ['--json', 'image', 'inspect', 'no-such-image'],
       ['pull', s.ref],
       ['images', '-q'],
+      ['history', s.ref],
+      ['--json', 'image', 'history', s.ref],
       ['frobnicate'],
       ['login', '--help'],
     ]) {

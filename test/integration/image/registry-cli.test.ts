@@ -1,13 +1,21 @@
-// `berth login/pull/images/tag/push/inspect/rmi/logout` as a user runs them, against
+// `berth login/pull/images/tag/push/inspect/history/rmi/logout` as a user runs them, against
 // docker-registry with htpasswd auth; skopeo seeds the image and checks what was pushed.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { formatBytes } from '../../../src/cli/commands/image-progress.ts';
 import { cliHostEnv } from '../../fixtures/cli-host.ts';
-import { buildLayout, run, skopeoCopy, startRegistry, tempDir } from './registry-harness.ts';
+import {
+  buildLayout,
+  type LayoutImage,
+  run,
+  skopeoCopy,
+  startRegistry,
+  tempDir,
+} from './registry-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
@@ -21,7 +29,7 @@ describe('berth image CLI against docker-registry', () => {
     });
     const [image] = await buildLayout(join(dir, 'src'), { tag: 'v1', architectures: ['amd64'] });
     await skopeoCopy(image!.source, `docker://${registry.host}/cli/app:v1`, { creds: 'carol:pw123' });
-    // Hosted commands (pull, images, tag, push, inspect, rmi) go through a private CLI host;
+    // Hosted commands (pull, images, tag, push, inspect, history, rmi) go through a private CLI host;
     // login and logout read stdin or are not hosted and run in their own process.
     const env = {
       ...process.env,
@@ -89,6 +97,13 @@ describe('berth image CLI against docker-registry', () => {
     assert.equal(inspect.error?.code, 'ERR_IMAGE_NOT_FOUND');
     const shown = JSON.parse(berth(['image', 'inspect', image!.configDigest.slice(7, 15)]).stdout);
     assert.deepEqual(shown.imageConfig.cmd, ['/bin/sh']);
+    await checkHistory({
+      berth,
+      dir,
+      ref: `${registry.host}/cli/copy:v2`,
+      image: image!,
+      layers: record.layers,
+    });
 
     assert.equal(berth(['image', 'ls', '--force']).status, 2, 'flags of another subcommand are refused');
     const rmi = berth(['rmi', `${registry.host}/cli/copy:v2`, `${registry.host}/cli/app:v1`]);
@@ -131,3 +146,65 @@ describe('berth image CLI against docker-registry', () => {
     assert.equal(list.length, 1);
   });
 });
+
+/** `berth history` on the pulled image: its three steps, newest first, each next to its layer. */
+async function checkHistory(o: {
+  berth: (args: string[]) => SpawnSyncReturns<string>;
+  dir: string;
+  ref: string;
+  image: LayoutImage;
+  layers: { digest: string; size: number }[];
+}): Promise<void> {
+  const { berth, image, layers } = o;
+  const text = berth(['history', o.ref]);
+  assert.equal(text.status, 0, text.stderr);
+  const rows = text.stdout.split('\n');
+  assert.match(rows[0] ?? '', /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
+  const size = (i: number) => formatBytes(layers[i]!.size).replace('.', '\\.');
+  assert.match(
+    rows[1] ?? '',
+    new RegExp(`^${image.configDigest.slice(7, 19)}\\s+unknown\\s+layer 2\\s+${size(2)}$`),
+  );
+  assert.match(rows[2] ?? '', new RegExp(`^<missing>\\s+unknown\\s+layer 1\\s+${size(1)}$`));
+  assert.match(rows[3] ?? '', new RegExp(`^<missing>\\s+unknown\\s+layer 0\\s+${size(0)}$`));
+  assert.deepEqual(rows.slice(4), ['']);
+
+  const json = JSON.parse(berth(['image', 'history', '--json', image.configDigest.slice(7, 15)]).stdout);
+  assert.deepEqual(
+    json,
+    [2, 1, 0].map((i) => ({
+      id: i === 2 ? image.configDigest : null,
+      created: null,
+      createdBy: `layer ${i}`,
+      size: layers[i]!.size,
+      comment: '',
+      emptyLayer: false,
+      layer: image.layerDigests[i],
+    })),
+  );
+  assert.equal(
+    berth(['history', '-q', o.ref]).stdout,
+    `${image.configDigest.slice(7, 19)}\n<missing>\n<missing>\n`,
+  );
+  assert.equal(
+    berth(['history', '-q', '--no-trunc', o.ref]).stdout,
+    `${image.configDigest}\n<missing>\n<missing>\n`,
+  );
+
+  const missing = berth(['history', 'cli-missing-name']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^berth: .*cli-missing-name/);
+  const missingJson = JSON.parse(berth(['history', '--json', 'cli-missing-name']).stderr);
+  assert.equal(missingJson.error.code, 'ERR_IMAGE_NOT_FOUND');
+
+  // A store whose config blob is gone: the error names the image and the blob.
+  const broken = join(o.dir, 'broken-state');
+  assert.equal(berth(['pull', '-q', '--state-dir', broken, o.ref]).status, 0);
+  await rm(join(broken, 'content', 'blobs', 'sha256', image.configDigest.slice(7)));
+  const gone = berth(['history', '--state-dir', broken, o.ref]);
+  assert.equal(gone.status, 1);
+  assert.match(
+    gone.stderr,
+    new RegExp(`^berth: image .*copy:v2: its config ${image.configDigest} is not in the content store\n`),
+  );
+}
