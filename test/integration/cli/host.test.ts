@@ -98,7 +98,11 @@ describe('berth CLI host', () => {
     });
     assert.equal(onTerminal.status, 0, onTerminal.stdout);
     const bar = /\x1b\[2Klayer {2}[0-9a-f]{12} {2}\[={20}\] done/;
-    assert.match(onTerminal.stdout, bar, 'bars redrawn in place, 20 wide at 70 columns (30 at the default 80)');
+    assert.match(
+      onTerminal.stdout,
+      bar,
+      'bars redrawn in place, 20 wide at 70 columns (30 at the default 80)',
+    );
     const piped = berth(['pull', s.ref], { ...s.env, BERTH_STATE_DIR: join(s.dir, 'piped') });
     assert.equal(piped.status, 0, piped.stderr);
     assert.doesNotMatch(piped.stderr, /\x1b/);
