@@ -21,7 +21,8 @@ export interface CliCall {
 export function parseCall([cwd = '', term = '', count = '', ...rest]: string[]): CliCall | undefined {
   const nenv = Number(count);
   const [stdout, stderr, columns] = term.split(',');
-  if (!cwd.startsWith('/') || !Number.isInteger(nenv) || nenv < 0 || columns === undefined) return undefined;
+  if (!cwd.startsWith('/') || !Number.isInteger(nenv) || nenv < 0 || nenv > rest.length) return undefined;
+  if (columns === undefined) return undefined;
   return {
     cwd,
     term: { stdout: stdout === '1', stderr: stderr === '1', columns: Number(columns) || 0 },
