@@ -44,10 +44,14 @@ export const localHost: BaseHost = {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     const done = exited(child, argv);
+    let drained = false;
     try {
       for await (const chunk of child.stdout) yield chunk as Buffer;
+      drained = true;
     } finally {
-      if (child.exitCode === null) child.kill();
+      // Only a consumer that stopped early kills the command. Its stdout can end a moment
+      // before it exits: killing it then turned a successful tar into "status 128".
+      if (!drained && child.exitCode === null) child.kill();
     }
     const code = await done;
     if (code !== 0) throw commandFailed(argv, code, stderr);
