@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { alive } from '../../../test/fixtures/processes.ts';
 import { localHost } from './host.ts';
 
 describe('base image host', () => {
@@ -24,12 +25,3 @@ describe('base image host', () => {
     assert.equal(alive(pid), false, 'the command was killed');
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { alive, cliHostEnv, cliHostPid } from '../../fixtures/cli-host.ts';
+import { cliHostEnv, cliHostPid } from '../../fixtures/cli-host.ts';
+import { alive } from '../../fixtures/processes.ts';
 import { startBerthd, startThrottlingProxy, untilFirstBlob } from '../api/daemon-harness.ts';
 import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
 

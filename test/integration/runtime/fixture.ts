@@ -19,6 +19,7 @@ import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/
 import { defaultSpec } from '../../../src/runtime/spec/index.ts';
 import { makeBusyboxRootfs } from '../../fixtures/busybox-rootfs.ts';
 import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
+import { alive, processesWith } from '../../fixtures/processes.ts';
 
 /** A config.json with the parts tests change present. */
 export type BundleSpec = Spec & {
@@ -60,17 +61,8 @@ export function stopPlanner(dir: string): void {
     return;
   }
   // The planner exits once its calls ended; wait so no test leaves a process behind.
-  for (let i = 0; i < 500 && processAlive(pid); i++) spawnSync('sleep', ['0.01']);
-  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  for (let i = 0; i < 500 && alive(pid); i++) spawnSync('sleep', ['0.01']);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** A temp dir with a busybox rootfs (`rootfs/`) that bundles share, and a private --root. */
@@ -173,14 +165,7 @@ export function mountsUnder(dir: string): string[] {
 
 /** Processes whose command line mentions `needle` (a leaked init would). */
 export function processesMatching(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
+  return processesWith('cmdline', needle);
 }
 
 /** Directories named `path` (a cgroup path like /berth/ID) in any mounted cgroup hierarchy. */

@@ -11,13 +11,13 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { alive, processesWith } from '../../fixtures/processes.ts';
 import {
   BERTH_RUNTIME,
   createFixture,
@@ -116,24 +116,7 @@ async function until(what: string, ready: () => boolean): Promise<void> {
 
 /** Planner processes started for `socket` (found by the socket in their environment). */
 function plannersServing(socket: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`BERTH_RUNTIME_PLANNER_SOCKET=${socket}\0`))
-        pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processesWith('environ', `BERTH_RUNTIME_PLANNER_SOCKET=${socket}\0`);
 }
 
 describe('berth-runtime planner', () => {
