@@ -2,7 +2,13 @@
 // or by hand. It serves the commands marked `hosted` for as long as calls keep coming.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { holdLock, startResident, watchSources } from '../../core/resident/index.ts';
+import {
+  holdLock,
+  residentLog,
+  serveUntilRetired,
+  startResident,
+  watchSources,
+} from '../../core/resident/index.ts';
 import { cliHostProtocol } from './protocol.ts';
 import { warmUp } from './warm.ts';
 
@@ -13,8 +19,7 @@ if (!socket) {
 }
 const idleSeconds = Number(process.env.BERTH_CLI_HOST_IDLE || 300);
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const log = (message: string) =>
-  process.stderr.write(`${new Date().toISOString()} cli host ${process.pid}: ${message}\n`);
+const log = residentLog('cli host');
 
 const lockFd = holdLock(socket, process.env.BERTH_CLI_HOST_LOCK_FD);
 if (lockFd === undefined) {
@@ -34,9 +39,4 @@ const host = startResident({
   protocol: cliHostProtocol(log),
 });
 log(`serving on ${socket}`);
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => host.retire(signal));
-process.on('uncaughtException', (err) => log(`uncaught: ${err.stack}`));
-process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
-await host.retired;
-log('stopped');
-process.exit(0);
+await serveUntilRetired(host, log);

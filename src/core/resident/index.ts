@@ -11,4 +11,4 @@ export { watchSources } from './freshness.ts';
 export { holdLock } from './peer.ts';
 export type { Resident, ResidentOptions, ResidentProtocol } from './server.ts';
 /** Listens on a private socket and serves a front-end's calls until idle, stale or told to stop. */
-export { parseEnv, startResident } from './server.ts';
+export { parseEnv, residentLog, serveUntilRetired, startResident } from './server.ts';

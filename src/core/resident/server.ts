@@ -153,3 +153,23 @@ export function parseEnv(entries: string[]): Record<string, string> {
   }
   return env;
 }
+
+/** A log line on stderr (the front-end points it at `SOCKET.log`): time, `name`, pid, message. */
+export function residentLog(name: string): (message: string) => void {
+  return (message) =>
+    process.stderr.write(`${new Date().toISOString()} ${name} ${process.pid}: ${message}\n`);
+}
+
+/**
+ * The entry point's last part: SIGTERM, SIGINT and SIGHUP retire the process, stray errors are
+ * logged rather than fatal to the calls in flight, and the process exits once it has retired.
+ */
+export async function serveUntilRetired(resident: Resident, log: (message: string) => void): Promise<never> {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+    process.on(signal, () => resident.retire(signal));
+  process.on('uncaughtException', (err) => log(`uncaught: ${err.stack}`));
+  process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
+  await resident.retired;
+  log('stopped');
+  process.exit(0);
+}

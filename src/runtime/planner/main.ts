@@ -1,7 +1,7 @@
 // Entry point of the runtime planner, started detached by native/frontend.c (or by hand).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { holdLock, watchSources } from '../../core/resident/index.ts';
+import { holdLock, residentLog, serveUntilRetired, watchSources } from '../../core/resident/index.ts';
 import { startPlanner } from './server.ts';
 
 // The front-end names the socket (one per installation); by hand, say which one.
@@ -14,8 +14,7 @@ if (!socket) {
 }
 const idleSeconds = Number(process.env.BERTH_RUNTIME_PLANNER_IDLE || 300);
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const log = (message: string) =>
-  process.stderr.write(`${new Date().toISOString()} planner ${process.pid}: ${message}\n`);
+const log = residentLog('planner');
 
 const lockFd = holdLock(socket, process.env.BERTH_RUNTIME_PLANNER_LOCK_FD);
 if (lockFd === undefined) {
@@ -35,10 +34,4 @@ const planner = startPlanner({
   log,
 });
 log(`serving on ${socket}`);
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
-  process.on(signal, () => planner.retire(signal));
-process.on('uncaughtException', (err) => log(`uncaught: ${err.stack}`));
-process.on('unhandledRejection', (err) => log(`unhandled rejection: ${(err as Error)?.stack ?? err}`));
-await planner.retired;
-log('stopped');
-process.exit(0);
+await serveUntilRetired(planner, log);
