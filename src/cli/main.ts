@@ -28,9 +28,7 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
  */
 export async function runsHosted(args: string[]): Promise<boolean> {
   try {
-    const call = await resolveCall(args);
-    if (call === undefined || call.command.hosted !== true) return false;
-    return !(call.command.subcommands && !call.command.passthrough);
+    return (await resolveCall(args))?.command.hosted === true;
   } catch {
     return false;
   }

@@ -115,12 +115,12 @@ async function serve<R>(conn: Socket, o: ResidentOptions<R>, resident: Resident)
   const first = (await reader.next())?.map((f) => f.toString('utf8'));
   const [kind, version, ...fields] = first ?? [];
   const request = kind === 'request' && version === o.protocol.version ? o.protocol.parse(fields) : undefined;
-  const served =
-    request !== undefined && sameCaller(conn) && !o.freshness.stale() && (await o.protocol.accepts(request));
+  const stale = o.freshness.stale();
+  const served = request !== undefined && sameCaller(conn) && !stale && (await o.protocol.accepts(request));
   if (!served) {
     // The front-end runs the call itself. A stale process makes way for a fresh one first: the
     // lock is free by the time the front-end, told `slow`, starts the successor.
-    if (o.freshness.stale()) resident.retire('its sources changed');
+    if (stale) resident.retire('its sources changed');
     conn.end(frame(['slow']));
     return;
   }
