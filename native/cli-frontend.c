@@ -3,7 +3,6 @@
  * CLI itself (the slow path, what bin/berth always did). See docs/design/cli-host.md. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -42,11 +41,10 @@ static int relay(const struct resident *r, int fd) {
               r->socket);
       return 1;
     }
-    size_t body = (size_t)(len > 4 ? len - 4 : 0);
-    if (strncmp(msg, "out", 4) == 0) write_fully(1, msg + 4, body);
-    else if (strncmp(msg, "err", 4) == 0) write_fully(2, msg + 4, body);
-    else if (strncmp(msg, "exit", 5) == 0) return len > 5 ? atoi(msg + 5) : 1;
+    int code;
+    enum resident_frame kind = resident_output(msg, len, &code);
     free(msg);
+    if (kind == RESIDENT_EXIT) return code;
   }
 }
 

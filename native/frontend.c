@@ -83,10 +83,10 @@ static int call_planner(const struct resident *r, int fd) {
     char *msg;
     long len = channel_recv(fd, &msg);
     if (len < 0) return planner_lost(r, &c);
-    if (strncmp(msg, "out", 4) == 0) write_fully(1, msg + 4, (size_t)(len > 4 ? len - 4 : 0));
-    else if (strncmp(msg, "err", 4) == 0) write_fully(2, msg + 4, (size_t)(len > 4 ? len - 4 : 0));
-    else if (strncmp(msg, "exit", 5) == 0) return atoi(msg + 5);
-    else if (strncmp(msg, "plan", 5) == 0) {
+    int code;
+    enum resident_frame kind = resident_output(msg, len, &code);
+    if (kind == RESIDENT_EXIT) return code;
+    if (kind == RESIDENT_OTHER && strncmp(msg, "plan", 5) == 0) {
       if (execute_plan(fd, msg, len, &c) < 0) return planner_lost(r, &c);
       continue; /* the plan's strings stay in use for the undo */
     }

@@ -35,6 +35,17 @@ void write_fully(int fd, const char *buf, size_t len) {
   }
 }
 
+enum resident_frame resident_output(const char *msg, long len, int *code) {
+  if (strncmp(msg, "exit", 5) == 0) {
+    *code = len > 5 ? atoi(msg + 5) : 1;
+    return RESIDENT_EXIT;
+  }
+  int fd = strncmp(msg, "out", 4) == 0 ? 1 : strncmp(msg, "err", 4) == 0 ? 2 : -1;
+  if (fd < 0) return RESIDENT_OTHER;
+  write_fully(fd, msg + 4, (size_t)(len > 4 ? len - 4 : 0));
+  return RESIDENT_OUTPUT;
+}
+
 /* This binary is <root>/native/build/<name>. */
 static int find_root(struct resident *r) {
   ssize_t n = readlink("/proc/self/exe", r->root, sizeof(r->root) - 1);

@@ -43,6 +43,11 @@ void resident_spawn(const struct resident *r);
 __attribute__((noreturn)) void resident_slow_path(const struct resident *r, char **argv);
 /* Runs the TypeScript CLI with `argv` in a child, stdout to /dev/null; returns its exit status. */
 int resident_run_slow(const struct resident *r, char **argv);
+/* What resident_output() did with a frame. */
+enum resident_frame { RESIDENT_OTHER, RESIDENT_OUTPUT, RESIDENT_EXIT };
+/* Handles the frames every call ends with: `out BYTES` (to fd 1), `err BYTES` (to fd 2), and
+ * `exit CODE` (stored in *code). Any other frame is left to the caller. */
+enum resident_frame resident_output(const char *msg, long len, int *code);
 /* Writes all of `buf` to `fd`, retrying on EINTR; gives up quietly on any other error. */
 void write_fully(int fd, const char *buf, size_t len);
 
