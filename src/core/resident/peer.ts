@@ -1,28 +1,21 @@
 // Kernel facts about a resident process's connections and its lock, through koffi (Node exposes neither).
 import { closeSync, openSync, readlinkSync } from 'node:fs';
-import koffi from 'koffi';
+import { libcFunctions } from '../libc.ts';
 
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-type GetSockOpt = (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
-type Flock = (fd: number, op: number) => number;
-
-let libc: { getsockopt: GetSockOpt; flock: Flock } | undefined;
-
-function load() {
-  if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    getsockopt: lib.func(
-      'int getsockopt(int, int, int, _Out_ uint8_t *value, _Inout_ uint8_t *len)',
-    ) as GetSockOpt,
-    flock: lib.func('int flock(int, int)') as Flock,
-  };
-  return libc;
+interface Libc {
+  getsockopt: (fd: number, level: number, name: number, value: Buffer, len: Buffer) => number;
+  flock: (fd: number, op: number) => number;
 }
+
+const load = libcFunctions<Libc>({
+  getsockopt: 'int getsockopt(int, int, int, _Out_ uint8_t *value, _Inout_ uint8_t *len)',
+  flock: 'int flock(int, int)',
+});
 
 /** The pid (as this process's pid namespace sees it; 0 when it cannot) and uid of a socket's peer. */
 export function peerCredentials(fd: number): { pid: number; uid: number } | undefined {

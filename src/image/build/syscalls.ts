@@ -1,8 +1,8 @@
 // The kernel calls a build needs beyond node:fs — mounting a step's root filesystem and reading
 // the xattrs of its upper dir — through koffi into libc, behind an interface for tests.
 import { constants } from 'node:os';
-import koffi from 'koffi';
-import { failSyscall as fail, libcMountSyscalls, type MountSyscalls } from '../rootfs/index.ts';
+import { failSyscall as fail, lastErrno, libcFunctions } from '../../core/libc.ts';
+import { libcMountSyscalls, type MountSyscalls } from '../rootfs/index.ts';
 
 export interface BuildSyscalls extends MountSyscalls {
   /** Names of the extended attributes of `path` (not following a symlink). */
@@ -16,17 +16,10 @@ interface Libc {
   lgetxattr: (path: string, name: string, value: Buffer | null, size: number) => number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    llistxattr: lib.func('intptr_t llistxattr(const char *path, void *list, size_t size)'),
-    lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, void *value, size_t size)'),
-  };
-  return libc;
-}
+const load = libcFunctions<Libc>({
+  llistxattr: 'intptr_t llistxattr(const char *path, void *list, size_t size)',
+  lgetxattr: 'intptr_t lgetxattr(const char *path, const char *name, void *value, size_t size)',
+});
 
 /** The real implementation: libc through koffi, loaded on first use. */
 export const libcBuildSyscalls: BuildSyscalls = {
@@ -35,7 +28,7 @@ export const libcBuildSyscalls: BuildSyscalls = {
   listXattrs(path) {
     const size = load().llistxattr(path, null, 0);
     if (size < 0) {
-      if (koffi.errno() === constants.errno.ENOTSUP) return [];
+      if (lastErrno() === constants.errno.ENOTSUP) return [];
       fail('llistxattr', path);
     }
     if (size === 0) return [];
@@ -47,7 +40,7 @@ export const libcBuildSyscalls: BuildSyscalls = {
   getXattr(path, name) {
     const size = load().lgetxattr(path, name, null, 0);
     if (size < 0) {
-      if (koffi.errno() === constants.errno.ENODATA) return undefined;
+      if (lastErrno() === constants.errno.ENODATA) return undefined;
       fail(`lgetxattr ${name}`, path);
     }
     const buffer = Buffer.alloc(size);

@@ -2,7 +2,7 @@
 // and the image's own user database.
 export type { MountSyscalls } from './mount.ts';
 /** Mounts a snapshot's mount list (overlay or bind) on a directory. */
-export { failSyscall, libcMountSyscalls, MS_BIND, MS_REC, mountSnapshot } from './mount.ts';
+export { libcMountSyscalls, MS_BIND, MS_REC, mountSnapshot } from './mount.ts';
 /** Undo steps run in reverse on failure. */
 export { Undo } from './undo.ts';
 export type { ResolvedUser, UnknownNameError } from './users.ts';

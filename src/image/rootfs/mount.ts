@@ -1,8 +1,6 @@
 // Mounting a snapshot's mount list on the host: the one kernel call both the build executor (a
 // step's root) and the container driver (`berth run`'s root) make, through an interface for tests.
-import { constants } from 'node:os';
-import koffi from 'koffi';
-import { SyscallError } from '../../core/index.ts';
+import { failSyscall, libcFunctions } from '../../core/libc.ts';
 import type { Mount } from '../../storage/index.ts';
 
 export interface MountSyscalls {
@@ -22,27 +20,11 @@ interface Libc {
   umount2: (target: string, flags: number) => number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    mount: lib.func(
-      'int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)',
-    ),
-    umount2: lib.func('int umount2(const char *target, int flags)'),
-  };
-  return libc;
-}
-
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
-
-/** Throws the SyscallError for the errno the last libc call left. */
-export function failSyscall(syscall: string, path: string): never {
-  const errno = koffi.errno();
-  throw new SyscallError({ syscall, errno: ERRNO_NAMES.get(errno) ?? `errno ${errno}`, path });
-}
+const load = libcFunctions<Libc>({
+  mount:
+    'int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)',
+  umount2: 'int umount2(const char *target, int flags)',
+});
 
 /** The real implementation: libc through koffi, loaded on first use. */
 export const libcMountSyscalls: MountSyscalls = {

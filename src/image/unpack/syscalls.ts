@@ -1,7 +1,5 @@
 // The two calls Node lacks — mknod and lsetxattr — made in-process through koffi into libc.
-import { constants } from 'node:os';
-import koffi from 'koffi';
-import { SyscallError } from '../../core/index.ts';
+import { failSyscall, libcFunctions } from '../../core/libc.ts';
 
 /** Kernel calls the layer applier needs beyond node:fs, behind an interface for tests. */
 export interface UnpackSyscalls {
@@ -16,26 +14,13 @@ interface Libc {
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
-    lsetxattr: lib.func(
-      'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
-    ),
-  };
-  return libc;
-}
-
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+const load = libcFunctions<Libc>({
+  mknod: 'int mknod(const char *path, uint32_t mode, uint64_t dev)',
+  lsetxattr: 'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+});
 
 function check(result: number, syscall: string, path: string): void {
-  if (result === 0) return;
-  const errno = koffi.errno();
-  throw new SyscallError({ syscall, errno: ERRNO_NAMES.get(errno) ?? `errno ${errno}`, path });
+  if (result !== 0) failSyscall(syscall, path);
 }
 
 /** glibc's makedev(3) encoding of a device number. */

@@ -2,9 +2,7 @@
 // the namespace on this thread with setns(2), set IFF_UP with an ioctl, and come back. Only the
 // calling thread moves, and nothing else runs on it meanwhile (all of it is synchronous).
 import { closeSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
-import koffi from 'koffi';
-import { SyscallError } from '../../core/index.ts';
+import { failSyscall as fail, libcFunctions } from '../../core/libc.ts';
 
 /** Network set-up of a created container, before its process starts. */
 export interface NetworkSetup {
@@ -28,25 +26,11 @@ interface Libc {
   ioctl: (fd: number, request: number, arg: Buffer) => number;
 }
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    setns: lib.func('int setns(int fd, int nstype)'),
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    ioctl: lib.func('int ioctl(int fd, unsigned long request, void *arg)'),
-  };
-  return libc;
-}
-
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
-
-function fail(syscall: string, path?: string): never {
-  const errno = koffi.errno();
-  throw new SyscallError({ syscall, errno: ERRNO_NAMES.get(errno) ?? `errno ${errno}`, path });
-}
+const load = libcFunctions<Libc>({
+  setns: 'int setns(int fd, int nstype)',
+  socket: 'int socket(int domain, int type, int protocol)',
+  ioctl: 'int ioctl(int fd, unsigned long request, void *arg)',
+});
 
 function setLoopbackFlags(c: Libc): void {
   const sock = c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

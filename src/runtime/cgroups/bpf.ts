@@ -1,8 +1,8 @@
 // bpf(2) through koffi: load a cgroup device program and make it the one attached to a cgroup.
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
-import { constants } from 'node:os';
 import koffi from 'koffi';
 import { BerthError, SyscallError } from '../../core/index.ts';
+import { errnoName, lastErrno } from '../../core/libc.ts';
 
 /** Installs device programs on cgroup v2 directories. */
 export interface DeviceFilterLoader {
@@ -31,9 +31,7 @@ function bpf(cmd: number, attr: Buffer, step: string, path: string): number {
     .func('long syscall(long nr, int cmd, void *attr, unsigned int size)') as Syscall;
   const result = Number(syscall(SYS_BPF, cmd, attr, ATTR_SIZE));
   if (result >= 0) return result;
-  const errno = koffi.errno();
-  const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-  throw new SyscallError({ syscall: 'bpf', errno: name, path, step });
+  throw new SyscallError({ syscall: 'bpf', errno: errnoName(lastErrno()), path, step });
 }
 
 /** Native memory holding `bytes`, and its address for a bpf_attr pointer field. */
