@@ -23,12 +23,14 @@ function berth(args: string[], env: Env, cwd?: string): SpawnSyncReturns<string>
   return spawnSync(BERTH, args, { encoding: 'utf8', env, ...(cwd ? { cwd } : {}), timeout: 60_000 });
 }
 
-async function waitFor(what: string, check: () => boolean): Promise<void> {
+/** Waits up to 20 s for `check`; a timeout says what the host's log (if `socket` is given) holds. */
+async function waitFor(what: string, check: () => boolean, socket?: string): Promise<void> {
   for (let i = 0; i < 1000; i++) {
     if (check()) return;
     await sleep(20);
   }
-  assert.fail(`timed out waiting for ${what}`);
+  const log = socket ? await readFile(`${socket}.log`, 'utf8').catch((e: Error) => e.message) : '';
+  assert.fail(`timed out waiting for ${what}${log ? `; the host's log:\n${log}` : ''}`);
 }
 
 /** A registry holding one small image, and the environment of a user with a private host. */
@@ -130,7 +132,11 @@ describe('berth CLI host', () => {
     assert.equal(cliHostPid(s.socket), undefined);
     const first = berth(['version'], auto);
     assert.equal(first.status, 0, first.stderr);
-    await waitFor('a host on the socket', () => cliHostPid(s.socket) !== undefined && existsSync(s.socket));
+    await waitFor(
+      'a host on the socket',
+      () => cliHostPid(s.socket) !== undefined && existsSync(s.socket),
+      s.socket,
+    );
     const pid = cliHostPid(s.socket)!;
     assert.equal(berth(['version'], { ...auto, BERTH_CLI_HOST: 'require' }).status, 0);
 
@@ -138,8 +144,8 @@ describe('berth CLI host', () => {
     const during = berth(['version'], auto);
     assert.equal(during.status, 0, during.stderr);
     assert.match(during.stdout, /^berth \d/);
-    await waitFor('the stale host to exit', () => !alive(pid));
-    await waitFor('its successor', () => (cliHostPid(s.socket) ?? pid) !== pid);
+    await waitFor('the stale host to exit', () => !alive(pid), s.socket);
+    await waitFor('its successor', () => (cliHostPid(s.socket) ?? pid) !== pid, s.socket);
     assert.equal(berth(['version'], { ...auto, BERTH_CLI_HOST: 'require' }).status, 0);
   });
 
