@@ -130,8 +130,10 @@ describe('berth-runtime cgroups', () => {
 
   it('events streams stats and an OOM event, and ends when the container stops', async (t) => {
     t.after(() => runtime(fx.root, 'delete', '--force', 'ev'));
-    // The subshell is the biggest process: the OOM killer takes it, init lives on.
-    const script = `sleep 1; (${ALLOCATE}); sleep 1000`;
+    // The subshell and its children volunteer as the OOM killer's victims. Size alone is not
+    // enough: while the first victim's memory is being freed, its pipeline may run the cgroup out
+    // again, and a second kill would then take the next biggest process, init.
+    const script = `sleep 1; (echo 1000 > /proc/self/oom_score_adj; ${ALLOCATE}); sleep 1000`;
     ok(
       'create',
       '--bundle',
