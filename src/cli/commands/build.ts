@@ -2,7 +2,7 @@
 // containers. Progress (`STEP 2/5: RUN …`, the step's output, `CACHED`) goes to stderr.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultPaths } from '../../core/index.ts';
+import { defaultPaths, lock } from '../../core/index.ts';
 import {
   BuildCache,
   type BuildEvent,
@@ -14,7 +14,6 @@ import {
   ImageStore,
   libcBuildSyscalls,
   localHost,
-  lock,
   parseReference,
   pullImage,
   recoverBuildLeftovers,

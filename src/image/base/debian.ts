@@ -3,9 +3,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BerthError } from '../../core/index.ts';
+import { BerthError, lock } from '../../core/index.ts';
 import { createSingleLayerImage } from '../archive/index.ts';
-import { lock } from '../content/index.ts';
 import type { ImageRecord } from '../store/index.ts';
 import type { BaseHost } from './host.ts';
 import { type AptSource, chooseMirror, parseDeb822Sources, parseOneLineSources } from './mirror.ts';

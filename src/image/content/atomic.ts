@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, fsync, openSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -16,15 +16,6 @@ export async function syncDirectory(dir: string): Promise<void> {
     await syncFd(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Removes a file that may already be gone (a temp file after a failure, a released lock); never throws. */
-export function removeFile(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already, or left for the next cleanup: never masks the failure being handled.
   }
 }
 

@@ -1,9 +1,8 @@
 import { closeSync, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { BerthError } from '../../core/index.ts';
-import { removeFile, tempPathFor } from './atomic.ts';
+import { BerthError, removeFile, tryLock } from '../../core/index.ts';
+import { tempPathFor } from './atomic.ts';
 import { digestHex } from './digest.ts';
-import { tryLock } from './lock.ts';
 import type { ContentStore, IngestOptions, OpenedSource, WrittenBlob } from './store.ts';
 import { appendVerified } from './verify.ts';
 

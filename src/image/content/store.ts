@@ -11,8 +11,8 @@ import {
 import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BerthError, isErrno } from '../../core/index.ts';
-import { removeFile, syncDirectory, syncFd, tempPathFor } from './atomic.ts';
+import { BerthError, isErrno, removeFile } from '../../core/index.ts';
+import { syncDirectory, syncFd, tempPathFor } from './atomic.ts';
 import { type Digest, digestHex, isDigest } from './digest.ts';
 import { ingestResumable } from './ingest.ts';
 import { appendVerified, type Chunks, type ExpectedBlob } from './verify.ts';

@@ -1,7 +1,7 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno } from '../../core/index.ts';
-import { type ContentStore, type Digest, tryLock } from '../content/index.ts';
+import { isErrno, tryLock } from '../../core/index.ts';
+import type { ContentStore, Digest } from '../content/index.ts';
 import type { ImageStore } from './image-store.ts';
 
 export interface GarbageCollectOptions {

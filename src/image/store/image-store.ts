@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError, isErrno } from '../../core/index.ts';
-import { type Digest, lock, writeFileAtomic } from '../content/index.ts';
+import { BerthError, isErrno, lock } from '../../core/index.ts';
+import { type Digest, writeFileAtomic } from '../content/index.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
 import type { ImageRecord, RemoveResult } from './types.ts';
 

@@ -5,13 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError } from '../../core/index.ts';
+import { BerthError, lock } from '../../core/index.ts';
 import {
   ContentStore,
   ImageStore,
   imageLayers,
   libcMountSyscalls,
-  lock,
   type MountSyscalls,
   mountSnapshot,
   parseImageConfig,

@@ -1,10 +1,12 @@
-// The overlay snapshotter's records: one JSON file replaced atomically (temp + rename), with
-// every change serialised in-process. Directories are named by number, not by key, to keep
-// overlay's lowerdir option short.
+// The overlay snapshotter's records: one JSON file replaced atomically (temp + rename). Changes
+// take turns in-process (a queue) and across processes (a lock file): `berth run`, `berth build`
+// and berthd all change the same records, and a read-modify-write that overlapped another would
+// drop its records, leaving directories no record names and snapshots a running container uses
+// unaccounted for. Directories are named by number, not by key, to keep overlay's lowerdir short.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno } from '../../core/index.ts';
+import { isErrno, lock } from '../../core/index.ts';
 import type { SnapshotKind } from './types.ts';
 
 export interface SnapshotRecord {
@@ -21,10 +23,12 @@ export interface MetadataState {
 
 export class SnapshotMetadata {
   readonly #file: string;
+  readonly #lock: string;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(root: string) {
     this.#file = join(root, 'metadata.json');
+    this.#lock = join(root, 'metadata.lock');
   }
 
   /** Reads the current state. */
@@ -40,16 +44,21 @@ export class SnapshotMetadata {
   /** Runs `change` on the state, one at a time, and saves what it returns (unless undefined). */
   update<T>(change: (state: MetadataState) => Promise<{ state?: MetadataState; result: T }>): Promise<T> {
     const run = this.#queue.then(async () => {
-      const { state, result } = await change(await this.read());
-      if (state !== undefined) await this.#write(state);
-      return result;
+      await mkdir(join(this.#file, '..'), { recursive: true, mode: 0o700 });
+      const held = await lock(this.#lock);
+      try {
+        const { state, result } = await change(await this.read());
+        if (state !== undefined) await this.#write(state);
+        return result;
+      } finally {
+        await held.release();
+      }
     });
     this.#queue = run.catch(() => {});
     return run;
   }
 
   async #write(state: MetadataState): Promise<void> {
-    await mkdir(join(this.#file, '..'), { recursive: true, mode: 0o700 });
     const temp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
     await rename(temp, this.#file);

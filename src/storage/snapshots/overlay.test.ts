@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,5 +110,24 @@ describe('OverlaySnapshotter', () => {
       await deep.commit(`c${i}`, `k${i}`);
       parent = `c${i}`;
     }
+  });
+
+  it('keeps every record when several processes change the records at once', async () => {
+    // Each process prepares and commits its own snapshots; a read-modify-write that overlapped
+    // another process's would drop that process's records.
+    const script = (name: string) =>
+      `const { OverlaySnapshotter } = await import(${JSON.stringify(join(import.meta.dirname, 'overlay.ts'))});
+       const s = new OverlaySnapshotter(${JSON.stringify(root)});
+       for (let i = 0; i < 15; i++) { await s.prepare('${name}-' + i); await s.commit('${name}-c' + i, '${name}-' + i); }`;
+    const child = (name: string) =>
+      new Promise<number | null>((resolve) => {
+        const p = spawn(process.execPath, ['--input-type=module', '-e', script(name)], { stdio: 'inherit' });
+        p.on('exit', resolve);
+      });
+    assert.deepEqual(await Promise.all([child('x'), child('y'), child('z')]), [0, 0, 0]);
+    const keys = (await s.list()).map((i) => i.key).sort();
+    assert.equal(keys.length, 45, `records kept: ${keys.join(' ')}`);
+    assert.equal(readdirSync(join(root, 'snapshots')).length, 45);
+    assert.equal(await s.cleanup(), 0);
   });
 });

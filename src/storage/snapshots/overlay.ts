@@ -74,15 +74,18 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   /** Removes snapshot directories no record points to (left by a crash during remove or prepare). */
-  async cleanup(): Promise<number> {
-    const ids = new Set(Object.values((await this.#meta.read()).snapshots).map((r) => String(r.id)));
-    let removed = 0;
-    for (const name of await readdir(join(this.root, 'snapshots')).catch(() => [])) {
-      if (ids.has(name)) continue;
-      await rm(join(this.root, 'snapshots', name), { recursive: true, force: true });
-      removed++;
-    }
-    return removed;
+  cleanup(): Promise<number> {
+    // Under the records' lock: a prepare in another process makes its directory before its record.
+    return this.#meta.update(async (state) => {
+      const ids = new Set(Object.values(state.snapshots).map((r) => String(r.id)));
+      let removed = 0;
+      for (const name of await readdir(join(this.root, 'snapshots')).catch(() => [])) {
+        if (ids.has(name)) continue;
+        await rm(join(this.root, 'snapshots', name), { recursive: true, force: true });
+        removed++;
+      }
+      return { result: removed };
+    });
   }
 
   #dir(id: number): string {

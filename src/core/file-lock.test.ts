@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { lock, tryLock } from './file-lock.ts';
+
+describe('file locks', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is held by one caller at a time, and gone once released', async () => {
+    const path = join(dir, 'a.lock');
+    const held = await tryLock(path);
+    assert.ok(held);
+    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(await tryLock(path), undefined, 'the holder itself cannot take it twice');
+    await held.release();
+    assert.equal(existsSync(path), false);
+    const again = await tryLock(path);
+    assert.ok(again);
+    await again.release();
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('takes over a lock whose holder is gone', async () => {
+    const path = join(dir, 'a.lock');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    writeFileSync(path, `${dead.pid}\n`);
+    const held = await tryLock(path);
+    assert.ok(held, 'a dead holder’s lock is taken over');
+    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    await held.release();
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('excludes every other process: concurrent read-modify-writes lose no update', async () => {
+    // Each process adds 1 to a counter file 40 times under the lock; a second holder at any
+    // moment would make two increments read the same value.
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const script = `const { lock } = await import(${JSON.stringify(join(import.meta.dirname, 'file-lock.ts'))});
+      const fs = await import('node:fs');
+      for (let i = 0; i < 40; i++) {
+        const held = await lock(${JSON.stringify(join(dir, 'c.lock'))});
+        const n = Number(fs.readFileSync(${JSON.stringify(counter)}, 'utf8'));
+        await new Promise((r) => setImmediate(r));
+        fs.writeFileSync(${JSON.stringify(counter)}, String(n + 1));
+        await held.release();
+      }`;
+    const child = () =>
+      new Promise<number | null>((resolve) => {
+        const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+        p.on('exit', resolve);
+      });
+    assert.deepEqual(await Promise.all([child(), child(), child(), child()]), [0, 0, 0, 0]);
+    assert.equal(readFileSync(counter, 'utf8'), '160');
+    assert.deepEqual(readdirSync(dir).sort(), ['counter'], 'no lock or temp file is left');
+  });
+
+  it('lock() gives up with an error naming the file after its timeout', async () => {
+    const path = join(dir, 'a.lock');
+    const held = await lock(path);
+    await assert.rejects(lock(path, { timeoutMs: 50 }), /timed out waiting for lock .*a\.lock/);
+    await held.release();
+  });
+});
