@@ -8,6 +8,7 @@ import {
   type BuildEvent,
   type BuildResult,
   buildImage,
+  buildLockPath,
   ContentStore,
   ensureBaseImage,
   type ImageRecord,
@@ -58,7 +59,7 @@ export const buildCommand: Command = {
     const stateDir = stateDirOf(ctx);
     const show = progressPrinter(ctx);
     const deps = await buildDeps(ctx, stateDir, show);
-    const held = await lock(join(stateDir, 'build', 'build.lock'), { timeoutMs: 24 * 3600 * 1000 });
+    const held = await lock(buildLockPath(stateDir), { timeoutMs: 24 * 3600 * 1000 });
     let result: BuildResult;
     try {
       await recoverBuildLeftovers({

@@ -1,14 +1,26 @@
+import { join } from 'node:path';
 import {
+  type CollectSnapshotsResult,
   collectGarbage,
+  collectSnapshots,
+  type Digest,
   familiarName,
   type ImageRecord,
   parseImageConfig,
   parseReference,
   type RemoveResult,
 } from '../../image/index.ts';
+import { OverlaySnapshotter } from '../../storage/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatTable } from '../output.ts';
-import { imageContext, requirePositional, STORE_HELP, STORE_OPTIONS, usage } from './image-context.ts';
+import {
+  imageContext,
+  requirePositional,
+  STORE_HELP,
+  STORE_OPTIONS,
+  stateDirOf,
+  usage,
+} from './image-context.ts';
 import { formatBytes } from './image-progress.ts';
 
 export const imageListCommand: Command = {
@@ -71,7 +83,24 @@ export function age(created: string | undefined, now = Date.now()): string {
 }
 
 interface RemoveReport extends RemoveResult {
+  /** Bytes of the blobs removed. */
   freedBytes: number;
+  /** The unpacked layers removed: those of the deleted images that no remaining image uses. */
+  snapshots: CollectSnapshotsResult;
+}
+
+/** Removes the unpacked layers no image needs (only those of `onlyImages`, when given). */
+function collectLayers(ctx: CommandContext, onlyImages?: Digest[]): Promise<CollectSnapshotsResult> {
+  const stateDir = stateDirOf(ctx);
+  const { images, content } = imageContext(ctx);
+  const snapshotter = new OverlaySnapshotter(join(stateDir, 'snapshots', 'overlay'));
+  return collectSnapshots({ snapshotter, images, content, stateDir, onlyImages });
+}
+
+/** `Deleted 3 unpacked layers, freed 5 MB`, or why none were looked at. */
+function renderLayers(r: CollectSnapshotsResult): string {
+  if (r.skipped !== undefined) return `${r.skipped}: unpacked layers were left\n`;
+  return `Deleted ${r.removed.length} unpacked layers, freed ${formatBytes(r.freedBytes)}\n`;
 }
 
 export const imageRemoveCommand: Command = {
@@ -85,25 +114,40 @@ export const imageRemoveCommand: Command = {
   async run(ctx: CommandContext) {
     requirePositional(ctx, 0, 'image', 'rm');
     const { images, content } = imageContext(ctx);
-    const report: RemoveReport = { untagged: [], deleted: [], blobs: [], freedBytes: 0 };
+    const report: RemoveReport = {
+      untagged: [],
+      deleted: [],
+      blobs: [],
+      freedBytes: 0,
+      snapshots: { removed: [], freedBytes: 0, orphansRemoved: 0 },
+    };
     for (const name of ctx.positionals) {
       const result = await images.remove(name, { force: ctx.values.force === true });
       report.untagged.push(...result.untagged);
       report.deleted.push(...result.deleted);
       report.blobs.push(...result.blobs);
     }
+    // Layers first: which ones the deleted images used is read from their configs, still stored.
+    if (report.deleted.length > 0) report.snapshots = await collectLayers(ctx, report.deleted);
     if (report.blobs.length > 0) {
       report.freedBytes = (await collectGarbage({ content, images, only: report.blobs })).freedBytes;
     }
-    return {
-      data: report,
-      render: (r: RemoveReport) =>
-        [...r.untagged.map((n) => `Untagged: ${n}`), ...r.deleted.map((d) => `Deleted: ${d}`), '']
-          .join('\n')
-          .concat(r.freedBytes > 0 ? `Freed ${formatBytes(r.freedBytes)}\n` : ''),
-    };
+    return { data: report, render: renderRemove };
   },
 };
+
+/** Docker's `rmi` lines (layers as `Deleted:` too), then what was freed. */
+function renderRemove(r: RemoveReport): string {
+  const lines = [
+    ...r.untagged.map((n) => `Untagged: ${n}`),
+    ...r.deleted.map((d) => `Deleted: ${d}`),
+    ...r.snapshots.removed.map((key) => `Deleted: ${key}`),
+    '',
+  ].join('\n');
+  const freed = r.freedBytes + r.snapshots.freedBytes;
+  const skipped = r.snapshots.skipped === undefined ? '' : renderLayers(r.snapshots);
+  return `${lines}${freed > 0 ? `Freed ${formatBytes(freed)}\n` : ''}${skipped}`;
+}
 
 export const imageInspectCommand: Command = {
   name: 'inspect',
@@ -141,10 +185,11 @@ export const imageTagCommand: Command = {
 export const imagePruneCommand: Command = {
   name: 'prune',
   hosted: true,
-  summary: 'Delete blobs no image uses, and stale partial downloads',
+  summary: 'Delete blobs and unpacked layers no image uses, and stale partial downloads',
   usage: 'image prune [--grace SECONDS]',
   description:
-    'Blobs and partial downloads younger than the grace period (default 600 s) are kept: a pull may be recording them.',
+    'Blobs and partial downloads younger than the grace period (default 600 s) are kept: a pull may be recording them.\n' +
+    'Unpacked layers a container still runs on are kept; while a build runs, no unpacked layer is removed.',
   options: { ...STORE_OPTIONS, grace: { type: 'string' } },
   optionHelp: {
     ...STORE_HELP,
@@ -155,11 +200,13 @@ export const imagePruneCommand: Command = {
     const grace = ctx.values.grace === undefined ? 600 : Number(ctx.values.grace);
     if (!(grace >= 0))
       throw usage(`prune: --grace '${String(ctx.values.grace)}' is not a number of seconds`, 'image');
-    const result = await collectGarbage({ content, images, gracePeriodMs: grace * 1000 });
+    const blobs = await collectGarbage({ content, images, gracePeriodMs: grace * 1000 });
+    const result = { ...blobs, snapshots: await collectLayers(ctx) };
     return {
       data: result,
       render: (r: typeof result) =>
-        `Deleted ${r.removed.length} blobs and ${r.partialsRemoved} partial downloads, freed ${formatBytes(r.freedBytes)}\n`,
+        `Deleted ${r.removed.length} blobs and ${r.partialsRemoved} partial downloads, freed ${formatBytes(r.freedBytes)}\n` +
+        renderLayers(r.snapshots),
     };
   },
 };

@@ -115,7 +115,7 @@ describe('berth image CLI against docker-registry', () => {
     await writeFile(join(dir, 'state', 'content', 'blobs', 'sha256', 'a'.repeat(64)), 'stray');
     assert.match(
       berth(['image', 'prune', '--grace', '0']).stdout,
-      /^Deleted 1 blobs and 0 partial downloads, freed 5 B\n$/,
+      /^Deleted 1 blobs and 0 partial downloads, freed 5 B\nDeleted 0 unpacked layers, freed 0 B\n$/,
     );
 
     assert.match(berth(['logout', registry.host]).stdout, /Removed credentials/);
