@@ -71,6 +71,7 @@ export const runCommand: Command = {
         onId: (value) => {
           id = value;
         },
+        onWarning: (warning) => process.stderr.write(formatError(warning, { debug: ctx.debug })),
       });
       return result(ctx, { id, exitCode });
     } catch (err) {
