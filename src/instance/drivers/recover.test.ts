@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -10,6 +18,8 @@ import { claimRun } from './run-owner.ts';
 
 /** Above any pid_max: no process has it, so its lock counts as a dead holder's. */
 const DEAD_PID = 2 ** 31 - 1;
+
+const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
 /** Records what recovery asks of the kernel and runtime; the bundles it lists are "mounted". */
 function fakeKernel(mounted: string[], failDelete = false) {
@@ -42,13 +52,16 @@ describe('recoverRunLeftovers', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A run as a killed `berth run` leaves it: lock (holder `pid`), record, snapshot, bundle. */
-  async function leftRun(o: { pid?: number; runDir?: string; lock?: boolean } = {}): Promise<string> {
+  async function leftRun(
+    o: { pid?: number; runDir?: string; lock?: boolean; bootId?: string } = {},
+  ): Promise<string> {
     const id = randomBytes(32).toString('hex');
     const runs = join(stateDir, 'runs');
     mkdirSync(runs, { recursive: true });
     if (o.lock !== false) {
       writeFileSync(join(runs, `${id}.lock`), `${o.pid ?? DEAD_PID}\n`);
-      writeFileSync(join(runs, `${id}.json`), JSON.stringify({ runDir: o.runDir ?? runDir }));
+      const record = { runDir: o.runDir ?? runDir, pid: o.pid ?? DEAD_PID, bootId: o.bootId ?? BOOT_ID };
+      writeFileSync(join(runs, `${id}.json`), JSON.stringify(record));
     }
     await snapshotter.prepare(`run-${id}`);
     mkdirSync(join(o.runDir ?? runDir, 'bundles', id, 'rootfs'), { recursive: true });
@@ -85,6 +98,15 @@ describe('recoverRunLeftovers', () => {
     assert.deepEqual(await snapshotKeys(), [`run-${id}`]);
     assert.deepEqual(readdirSync(join(stateDir, 'runs')).sort(), [`${id}.json`, `${id}.lock`]);
     assert.equal(existsSync(join(runDir, 'bundles', id)), true);
+  });
+
+  it('takes a run from an earlier boot whose pid now names a live process', async () => {
+    const id = await leftRun({ pid: process.ppid, bootId: 'an-earlier-boot' });
+    const { calls, deps } = fakeKernel([]);
+    assert.deepEqual((await recoverRunLeftovers({ stateDir, runDir }, deps)).recovered, [id]);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(await snapshotKeys(), []);
+    assert.deepEqual(readdirSync(join(stateDir, 'runs')), []);
   });
 
   it('leaves this process’s own run alone, as a live owner’s', async () => {
