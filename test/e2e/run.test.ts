@@ -2,7 +2,7 @@
 // after every run nothing left: no mount under those dirs, no active snapshot, no container
 // state or bundle, no cgroup.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,15 +27,29 @@ function cgroupsOf(id: string): string[] {
     .filter((p) => existsSync(p));
 }
 
-/** Whether the container's process (pid 1 inside) has exec'd `sleep`. */
-function runsSleep(id: string): boolean {
+/** The host pid of the container's process (pid 1 inside) once it has exec'd `sleep`. */
+function sleepPidOf(id: string): number | undefined {
   for (const dir of cgroupsOf(id)) {
     try {
       const pids = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-      return pids.some((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
+      const pid = pids.find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sleep');
+      if (pid !== undefined) return Number(pid);
     } catch {}
   }
-  return false;
+  return undefined;
+}
+
+function runsSleep(id: string): boolean {
+  return sleepPidOf(id) !== undefined;
+}
+
+/** Whether `pid` still runs (a zombie nobody reaps does not: pid 1 here may not reap). */
+function isRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** Nothing a run made may remain. */
@@ -49,6 +63,8 @@ function assertCleanedUp(): void {
     const path = join(run, dir);
     if (existsSync(path)) assert.deepEqual(readdirSync(path), [], `${dir} left behind`);
   }
+  const runs = join(root, 'state', 'runs');
+  if (existsSync(runs)) assert.deepEqual(readdirSync(runs), [], 'owner locks or records left behind');
   const meta = JSON.parse(readFileSync(join(root, 'state', 'snapshots', 'overlay', 'metadata.json'), 'utf8'));
   const active = Object.entries(meta.snapshots as Record<string, { kind: string }>).filter(
     ([, s]) => s.kind === 'active',
@@ -63,7 +79,37 @@ function run(args: string[]): { status: number; stdout: string; stderr: string }
   return r;
 }
 
+/** Every container process a test started; killed after the tests, whatever happened. */
+const started: { child: ChildProcess; sleepPid: number | undefined }[] = [];
+
+/** Starts `berth run busybox sleep 300` and waits until the container runs sleep. */
+async function startSleep(
+  args: string[] = [],
+): Promise<{ child: ChildProcess; id: string; sleepPid: number }> {
+  const bundles = join(root, 'run', 'bundles');
+  const known = new Set(existsSync(bundles) ? readdirSync(bundles) : []);
+  const child = spawn(BERTH, ['run', ...args, 'busybox', 'sleep', '300'], { env, stdio: 'ignore' });
+  const entry = { child, sleepPid: undefined as number | undefined };
+  started.push(entry);
+  for (let i = 0; i < 800; i++) {
+    const id = (existsSync(bundles) ? readdirSync(bundles) : []).find((b) => !known.has(b));
+    const pid = id === undefined ? undefined : sleepPidOf(id);
+    if (id !== undefined && pid !== undefined) {
+      entry.sleepPid = pid;
+      return { child, id, sleepPid: pid };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the container never ran sleep');
+}
+
 describe('berth run', () => {
+  after(() => {
+    for (const { child, sleepPid } of started) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (sleepPid !== undefined && isRunning(sleepPid)) process.kill(sleepPid, 'SIGKILL');
+    }
+  });
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'berth-run-'));
     env = { ...process.env, BERTH_STATE_DIR: join(root, 'state'), BERTH_RUN_DIR: join(root, 'run') };
@@ -171,5 +217,44 @@ describe('berth run', () => {
     assert.equal(JSON.parse(stdout).id, id);
     assertCleanedUp();
     assert.deepEqual(cgroupsOf(id), []);
+  });
+
+  it('cleans up after a run killed with SIGKILL, killing its orphaned container', async () => {
+    const { child, id, sleepPid } = await startSleep();
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    // What a killed run leaves: the container runs on (its monitor reparented), and all it holds.
+    const bundle = join(root, 'run', 'bundles', id);
+    assert.ok(isRunning(sleepPid), 'the orphaned container still runs');
+    assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(`${bundle}/rootfs `));
+    assert.ok(existsSync(join(bundle, 'config.json')));
+    assert.ok(existsSync(join(root, 'run', 'containers', id, 'state.json')));
+    assert.notDeepEqual(cgroupsOf(id), []);
+    assert.deepEqual(readdirSync(join(root, 'state', 'runs')).sort(), [`${id}.json`, `${id}.lock`]);
+    const meta = readFileSync(join(root, 'state', 'snapshots', 'overlay', 'metadata.json'), 'utf8');
+    assert.equal(JSON.parse(meta).snapshots[`run-${id}`]?.kind, 'active');
+
+    const next = run(['busybox', 'true']);
+    assert.equal(next.status, 0, next.stderr);
+    assert.equal(next.stderr, '');
+    assert.deepEqual(cgroupsOf(id), []);
+    assert.equal(isRunning(sleepPid), false, 'the orphaned container was killed');
+  });
+
+  it('leaves a run whose owner is alive alone while other runs start and end', async () => {
+    const a = await startSleep(['--stop-timeout', '1']);
+    const r = berth(['run', 'busybox', 'true']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(isRunning(a.sleepPid));
+    assert.ok(
+      readFileSync('/proc/self/mountinfo', 'utf8').includes(`${join(root, 'run', 'bundles', a.id)}/rootfs `),
+    );
+    assert.ok(existsSync(join(root, 'run', 'containers', a.id, 'state.json')));
+    assert.deepEqual(readdirSync(join(root, 'state', 'runs')).sort(), [`${a.id}.json`, `${a.id}.lock`]);
+    a.child.kill('SIGTERM');
+    const [code] = await once(a.child, 'exit');
+    assert.equal(code, 137);
+    assertCleanedUp();
+    assert.deepEqual(cgroupsOf(a.id), []);
   });
 });

@@ -33,6 +33,8 @@ export const runCommand: Command = {
     "--network host, the image's Env/Entrypoint/Cmd/WorkingDir/User, and the caller's stdout and\n" +
     'stderr (stdin with -i). It is removed when it exits, like `docker run --rm` (until the daemon\n' +
     'lands there are no detached or named containers). No pseudo-terminal: -t is not supported yet.\n' +
+    'If `berth run` itself is killed (SIGKILL, OOM, power loss), the next `berth run` removes what it\n' +
+    'left, killing its container if that still runs.\n' +
     "Exit status: the command's own, 128+N when killed by signal N, 125 when Berth fails, 126 when\n" +
     'the command cannot be executed, 127 when it is not found.',
   options: OPTIONS,
@@ -71,6 +73,7 @@ export const runCommand: Command = {
         onId: (value) => {
           id = value;
         },
+        onWarning: (warning) => process.stderr.write(formatError(warning, { debug: ctx.debug })),
       });
       return result(ctx, { id, exitCode });
     } catch (err) {

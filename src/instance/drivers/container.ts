@@ -1,11 +1,12 @@
 // A foreground container from an image (`berth run`): image → committed snapshots → a fresh
 // active snapshot mounted as the root → bundle → the runtime, with the caller's stdio. Every
 // step registers its undo; whatever happens (exit, failure to start, a signal), the container
-// state, the mount, the active snapshot and the bundle are gone when this returns.
+// state, the mount, the active snapshot and the bundle are gone when this returns. A run killed
+// before its undo ran is cleaned up by the next one (recover.ts), found by its owner lock.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError, lock } from '../../core/index.ts';
+import { BerthError } from '../../core/index.ts';
 import {
   ContentStore,
   ImageStore,
@@ -25,6 +26,9 @@ import { type ImageSourceOptions, resolveRunImage } from '../image.ts';
 import { mergeProcessConfig, type ProcessOverrides } from '../process-config.ts';
 import { containerSpec, type NetworkMode } from './container-spec.ts';
 import { kernelNetworkSetup, type NetworkSetup } from './loopback.ts';
+import { KERNEL_RECOVERY, type RunRecoveryDeps, recoverRunLeftovers } from './recover.ts';
+import { claimRun } from './run-owner.ts';
+import { withSnapshotLock } from './snapshot-lock.ts';
 import { StopOnSignal } from './stop.ts';
 
 export interface RunContainerOnceOptions extends ProcessOverrides {
@@ -45,23 +49,33 @@ export interface RunContainerOnceOptions extends ProcessOverrides {
   stopTimeoutMs?: number;
   /** Called with the container id once it is chosen. */
   onId?: (id: string) => void;
+  /** Called for each killed run whose leftovers could not be removed (the next run retries). */
+  onWarning?: (warning: BerthError) => void;
 }
 
 /** Kernel access, replaceable in tests. */
 export interface ContainerDriverDeps {
   mounts: MountSyscalls;
   network: NetworkSetup;
+  recovery: RunRecoveryDeps;
 }
 
-const KERNEL: ContainerDriverDeps = { mounts: libcMountSyscalls, network: kernelNetworkSetup };
+const KERNEL: ContainerDriverDeps = {
+  mounts: libcMountSyscalls,
+  network: kernelNetworkSetup,
+  recovery: KERNEL_RECOVERY,
+};
 
 /** Runs `image` in the foreground like `docker run --rm`; resolves to the container's exit status. */
 export async function runContainerOnce(
   o: RunContainerOnceOptions,
   deps: ContainerDriverDeps = KERNEL,
 ): Promise<number> {
+  const recovery = await recoverRunLeftovers(o, deps.recovery);
+  for (const warning of recovery.failed) o.onWarning?.(warning);
   const id = randomBytes(32).toString('hex');
   o.onId?.(id);
+  const owner = await claimRun({ stateDir: o.stateDir, id, runDir: o.runDir });
   const stop = new StopOnSignal(o.stopTimeoutMs ?? 10_000);
   const undo = new Undo(`container ${id.slice(0, 12)}`);
   try {
@@ -105,7 +119,12 @@ export async function runContainerOnce(
     });
   } finally {
     stop.dispose();
-    await undo.run();
+    await undo.run().catch(async (err: unknown) => {
+      // Whatever could not be undone stays on record for the next run's recovery.
+      await owner.abandon();
+      throw err;
+    });
+    await owner.release();
   }
 }
 
@@ -123,18 +142,6 @@ async function prepareRoot(o: {
         : undefined;
     return o.snapshotter.prepare(o.key, parent);
   });
-}
-
-/** The snapshotter serialises changes only within a process: runs from several processes take turns. */
-async function withSnapshotLock<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
-  const dir = join(stateDir, 'snapshots');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const held = await lock(join(dir, 'overlay.lock'), { timeoutMs: 10 * 60 * 1000 });
-  try {
-    return await work();
-  } finally {
-    await held.release();
-  }
 }
 
 /** Docker's exit statuses for a run that failed before the process ran: 127 not found, 126 cannot execute, else 125. */
