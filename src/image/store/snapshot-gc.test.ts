@@ -153,6 +153,22 @@ describe('collectSnapshots', () => {
     assert.equal(existsSync(snapshotLockPath(env.stateDir)), false, 'the snapshot lock is released');
   });
 
+  it('on prune removes what an unpack killed mid-layer left, and then the layer under it', async (t) => {
+    const env = await tempState(t);
+    const app = await addImage(env, 'app', ['base', 'app']);
+    await unpack(env, app.chain.slice(0, 1));
+    // Killed while writing the second layer: its extract-… snapshot was never committed.
+    const mounts = await env.snapshotter.prepare(`extract-1 ${app.chain[1]}`, app.chain[0]);
+    await writeFile(join(upperDir(mounts), 'half'), Buffer.alloc(8192, 1));
+    const kept = await collectSnapshots({ ...env, onlyImages: [app.id] });
+    assert.deepEqual(kept.removed, [], 'rmi is about image layers only');
+    await env.images.remove('app');
+    const result = await collectSnapshots(env);
+    assert.deepEqual(result.removed, [`extract-1 ${app.chain[1]}`, app.chain[0]]);
+    assert.ok(result.freedBytes >= 8192 + 16384, `freed ${result.freedBytes}`);
+    assert.deepEqual(await keys(env), []);
+  });
+
   it('removes nothing when an image config cannot be read', async (t) => {
     const env = await tempState(t);
     const app = await addImage(env, 'app', ['base']);

@@ -93,6 +93,8 @@ async function sweep(options: CollectSnapshotsOptions): Promise<CollectSnapshots
   const { snapshotter } = options;
   const needed = await neededChains(options);
   const candidates = options.onlyImages ? await chainsOf(options.onlyImages, options.content) : undefined;
+  const result: CollectSnapshotsResult = { removed: [], freedBytes: 0, orphansRemoved: 0 };
+  if (candidates === undefined) await removeInterruptedUnpacks(snapshotter, result);
   const snapshots = await snapshotter.list();
   const garbage = new Set(
     snapshots
@@ -100,7 +102,6 @@ async function sweep(options: CollectSnapshotsOptions): Promise<CollectSnapshots
       .filter((s) => candidates === undefined || candidates.has(s.key))
       .map((s) => s.key),
   );
-  const result: CollectSnapshotsResult = { removed: [], freedBytes: 0, orphansRemoved: 0 };
   for (const key of removalOrder(snapshots, garbage)) {
     const freed = await removeMeasured(snapshotter, key);
     if (freed === undefined) continue;
@@ -109,6 +110,21 @@ async function sweep(options: CollectSnapshotsOptions): Promise<CollectSnapshots
   }
   result.orphansRemoved = await snapshotter.cleanup();
   return result;
+}
+
+/**
+ * An unpack writes into an active `extract-…` snapshot and commits it when the layer is complete;
+ * one still there was killed mid-layer. Both places that unpack hold a lock the collector holds
+ * now (a run the snapshot lock, a build the build lock), so none of these is in progress.
+ */
+async function removeInterruptedUnpacks(snapshotter: Snapshotter, result: CollectSnapshotsResult) {
+  for (const s of await snapshotter.list()) {
+    if (s.kind !== 'active' || !s.key.startsWith('extract-')) continue;
+    const freed = await removeMeasured(snapshotter, s.key);
+    if (freed === undefined) continue;
+    result.removed.push(s.key);
+    result.freedBytes += freed;
+  }
 }
 
 /** Chain IDs of every layer prefix of every image in the store. */
