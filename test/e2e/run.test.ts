@@ -241,6 +241,23 @@ describe('berth run', () => {
     assert.equal(isRunning(sleepPid), false, 'the orphaned container was killed');
   });
 
+  it('image prune also cleans up after a killed run, so rmi then frees its layers', async () => {
+    const { child, id, sleepPid } = await startSleep();
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const prune = berth(['image', 'prune', '--json']);
+    assert.equal(prune.status, 0, prune.stderr);
+    assert.deepEqual(JSON.parse(prune.stdout).runsRecovered, [id]);
+    assertCleanedUp();
+    assert.deepEqual(cgroupsOf(id), []);
+    assert.equal(isRunning(sleepPid), false, 'the orphaned container was killed');
+    const rmi = berth(['rmi', 'busybox']);
+    assert.equal(rmi.status, 0, rmi.stderr);
+    const meta = readFileSync(join(root, 'state', 'snapshots', 'overlay', 'metadata.json'), 'utf8');
+    assert.deepEqual(JSON.parse(meta).snapshots, {}, 'no unpacked layer is left');
+    assert.deepEqual(readdirSync(join(root, 'state', 'snapshots', 'overlay', 'snapshots')), []);
+  });
+
   it('leaves a run whose owner is alive alone while other runs start and end', async () => {
     const a = await startSleep(['--stop-timeout', '1']);
     const r = berth(['run', 'busybox', 'true']);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { defaultPaths } from '../../core/index.ts';
 import {
   type CollectSnapshotsResult,
   collectGarbage,
@@ -10,9 +11,10 @@ import {
   parseReference,
   type RemoveResult,
 } from '../../image/index.ts';
+import { recoverRunLeftovers } from '../../instance/index.ts';
 import { OverlaySnapshotter } from '../../storage/index.ts';
 import type { Command, CommandContext } from '../command.ts';
-import { formatTable } from '../output.ts';
+import { formatError, formatTable } from '../output.ts';
 import {
   imageContext,
   requirePositional,
@@ -189,7 +191,8 @@ export const imagePruneCommand: Command = {
   usage: 'image prune [--grace SECONDS]',
   description:
     'Blobs and partial downloads younger than the grace period (default 600 s) are kept: a pull may be recording them.\n' +
-    'Unpacked layers a container still runs on are kept; while a build runs, no unpacked layer is removed.',
+    'Unpacked layers a container still runs on are kept; while a build runs, no unpacked layer is removed.\n' +
+    "What a 'berth run' killed with SIGKILL left (its container, mount and snapshot) is cleaned up first.",
   options: { ...STORE_OPTIONS, grace: { type: 'string' } },
   optionHelp: {
     ...STORE_HELP,
@@ -200,11 +203,18 @@ export const imagePruneCommand: Command = {
     const grace = ctx.values.grace === undefined ? 600 : Number(ctx.values.grace);
     if (!(grace >= 0))
       throw usage(`prune: --grace '${String(ctx.values.grace)}' is not a number of seconds`, 'image');
+    // Killed runs first: their snapshots hold on to the layers under them.
+    const runs = await recoverRunLeftovers({
+      stateDir: stateDirOf(ctx),
+      runDir: defaultPaths(ctx.io.env).runDir,
+    });
+    for (const warning of runs.failed) ctx.io.stderr.write(formatError(warning, { debug: ctx.debug }));
     const blobs = await collectGarbage({ content, images, gracePeriodMs: grace * 1000 });
-    const result = { ...blobs, snapshots: await collectLayers(ctx) };
+    const result = { ...blobs, snapshots: await collectLayers(ctx), runsRecovered: runs.recovered };
     return {
       data: result,
       render: (r: typeof result) =>
+        (r.runsRecovered.length > 0 ? `Cleaned up after ${r.runsRecovered.length} killed runs\n` : '') +
         `Deleted ${r.removed.length} blobs and ${r.partialsRemoved} partial downloads, freed ${formatBytes(r.freedBytes)}\n` +
         renderLayers(r.snapshots),
     };
