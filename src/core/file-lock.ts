@@ -22,7 +22,7 @@ export async function tryLock(path: string): Promise<FileLock | undefined> {
     const holder = holderOf(path);
     if (holder === 'alive') return undefined;
     // 'gone': released since we tried; 'dead': move its file aside, then try again.
-    if (holder === 'dead' && !takeOver(path)) return undefined;
+    if (holder === 'dead' && !breakLock(path, (pid) => !alive(pid))) return undefined;
   }
   return undefined;
 }
@@ -56,11 +56,12 @@ function create(path: string): boolean {
 }
 
 /**
- * Moves a dead holder's file aside. If what moved is a live holder's (the dead one's file was
- * replaced after we read it), it is linked back; false then, as the lock is held. Only a third
- * caller creating the lock in that instant could then hold it alongside the one we moved.
+ * Moves the lock file aside and removes it when `stale(pid)` says so of the pid it holds (NaN when
+ * unreadable). If what moved is not stale (a live holder's file replaced the stale one after the
+ * caller looked), it is linked back. True when the lock is free to take. Only a third caller
+ * creating the lock in that instant could then hold it alongside the one that was moved.
  */
-function takeOver(path: string): boolean {
+export function breakLock(path: string, stale: (pid: number) => boolean): boolean {
   const aside = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
   try {
     renameSync(path, aside);
@@ -69,7 +70,7 @@ function takeOver(path: string): boolean {
     throw err;
   }
   try {
-    if (holderOf(aside) !== 'alive') return true;
+    if (stale(pidIn(aside))) return true;
     try {
       linkSync(aside, path);
     } catch (err) {
@@ -84,18 +85,26 @@ function takeOver(path: string): boolean {
 function holderOf(path: string): 'alive' | 'dead' | 'gone' {
   let pid: number;
   try {
-    pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    pid = pidIn(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return 'gone';
     throw err;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return 'dead';
-  if (pid === process.pid) return 'alive';
+  return alive(pid) ? 'alive' : 'dead';
+}
+
+function pidIn(path: string): number {
+  return Number.parseInt(readFileSync(path, 'utf8'), 10);
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return 'alive';
+    return true;
   } catch (err) {
-    return isErrno(err, 'ESRCH') ? 'dead' : 'alive';
+    return !isErrno(err, 'ESRCH');
   }
 }
 

@@ -2,7 +2,7 @@ export type { BerthErrorOptions, ErrorCategory, SyscallErrorOptions } from './er
 export { asBerthError, BerthError, isErrno, SyscallError } from './errors.ts';
 export type { FileLock } from './file-lock.ts';
 /** Pid lock files: `tryLock` returns undefined while a live process holds it, `lock` waits. */
-export { lock, removeFile, tryLock } from './file-lock.ts';
+export { breakLock, lock, removeFile, tryLock } from './file-lock.ts';
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './log.ts';
 export { createLogger } from './log.ts';
 export type { MountInfo } from './mountinfo.ts';

@@ -5,10 +5,9 @@
 // (recover.ts). They live in the state directory, next to the snapshots they explain: the run
 // directory (/run) is a tmpfs gone after a reboot, and several run directories may share one
 // state directory.
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
+import { breakLock, type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
@@ -65,7 +64,7 @@ export async function takeOverRun(
   let held = await tryLock(path);
   const record = held ? undefined : readRunRecord(stateDir, id);
   if (record?.pid !== undefined && record.bootId !== undefined && record.bootId !== bootId) {
-    held = await breakLock(path, record.pid);
+    held = await breakBootLock(path, record.pid);
   }
   return held && ownerOf(stateDir, id, held);
 }
@@ -87,29 +86,9 @@ export function readRunRecord(stateDir: string, id: string): RunRecord | undefin
   };
 }
 
-/**
- * Removes a lock file still holding `stalePid` and takes the lock. It is moved aside first: if
- * what moved holds another pid (a live recoverer took the lock meanwhile), it is linked back.
- */
-async function breakLock(path: string, stalePid: number): Promise<FileLock | undefined> {
-  const aside = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
-  try {
-    renameSync(path, aside);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return tryLock(path);
-    throw err;
-  }
-  try {
-    if (Number.parseInt(readFileSync(aside, 'utf8'), 10) === stalePid) return await tryLock(path);
-    try {
-      linkSync(aside, path);
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err;
-    }
-    return undefined;
-  } finally {
-    removeFile(aside);
-  }
+/** Takes the lock after removing its file if it still holds `stalePid` (from another boot). */
+async function breakBootLock(path: string, stalePid: number): Promise<FileLock | undefined> {
+  return breakLock(path, (pid) => pid === stalePid) ? tryLock(path) : undefined;
 }
 
 let bootId: string | undefined;
