@@ -1,6 +1,8 @@
 // Lock files holding the holder's pid: the one cross-process lock of the content store, the image
 // store, the snapshotter and builds. A holder that died (SIGKILL, reboot) leaves a file whose pid
-// is gone, and the next caller takes it over.
+// is gone, and the next caller takes it over. The file also names the holder's boot and start
+// time: lock files outlive a reboot in the state directory, and by then (or after pids wrap)
+// the dead holder's pid may be a live process's, which must not keep the lock held for ever.
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isErrno } from './errors.ts';
@@ -43,7 +45,7 @@ export async function lock(path: string, options: { timeoutMs?: number } = {}): 
  */
 function create(path: string): boolean {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${process.pid}\n`, { flag: 'wx' });
+  writeFileSync(temp, `${process.pid}\n${ownIdentity()}\n`, { flag: 'wx' });
   try {
     linkSync(temp, path);
     return true;
@@ -82,14 +84,18 @@ function takeOver(path: string): boolean {
 }
 
 function holderOf(path: string): 'alive' | 'dead' | 'gone' {
-  let pid: number;
+  let text: string;
   try {
-    pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return 'gone';
     throw err;
   }
+  const [pidLine = '', identity] = text.split('\n');
+  const pid = Number.parseInt(pidLine, 10);
   if (!Number.isInteger(pid) || pid <= 0) return 'dead';
+  // A file written before identities (a pid alone) is judged by its pid alone.
+  if (identity) return identity === identityOf(pid) ? 'alive' : 'dead';
   if (pid === process.pid) return 'alive';
   try {
     process.kill(pid, 0);
@@ -97,6 +103,38 @@ function holderOf(path: string): 'alive' | 'dead' | 'gone' {
   } catch (err) {
     return isErrno(err, 'ESRCH') ? 'dead' : 'alive';
   }
+}
+
+let own: string | undefined;
+
+/** `<boot id> <start time>` of this process, as lock files name their holder. */
+function ownIdentity(): string {
+  own ??= identityOf(process.pid) ?? '';
+  return own;
+}
+
+/**
+ * `<boot id> <start time in clock ticks since boot>` of process `pid` (field 22 of its
+ * /proc stat, after the parenthesised name, which may hold spaces); undefined when no such
+ * process runs. A pid with the same identity is the same process.
+ */
+export function identityOf(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ESRCH')) return undefined;
+    throw err;
+  }
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return `${bootId()} ${start}`;
+}
+
+let boot: string | undefined;
+
+function bootId(): string {
+  boot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return boot;
 }
 
 /** Removes a file that may already be gone (a temp file after a failure, a released lock); never throws. */
