@@ -127,6 +127,11 @@ describe('BerthdClient.probe', () => {
     assert.equal(await new BerthdClient({ socketPath: join(dir, 'stale.sock') }).probe(), undefined);
     const err = await new BerthdClient({ socketPath: join(dir, 'missing.sock') }).version().catch((e) => e);
     assert.equal(err.code, 'ERR_CLIENT_DAEMON_UNREACHABLE');
+    const stale = await new BerthdClient({ socketPath: join(dir, 'stale.sock') }).version().catch((e) => e);
+    assert.match(
+      stale.message,
+      /stale\.sock: ECONNREFUSED \(the socket is left over: berthd stopped or was killed\)$/,
+    );
   });
 
   it("returns the daemon's version and state dir", async (t) => {

@@ -173,11 +173,17 @@ async function failure(res: IncomingMessage, what: string): Promise<BerthError> 
   }
 }
 
+// ECONNREFUSED on a unix socket: the file is there but no process listens (berthd stopped
+// without removing it: killed, or crashed).
+const UNREACHABLE_WHY: Record<string, string> = {
+  ECONNREFUSED: ' (the socket is left over: berthd stopped or was killed)',
+};
+
 function unreachable(socketPath: string, cause: NodeJS.ErrnoException): BerthError {
   return new BerthError({
     code: 'ERR_CLIENT_DAEMON_UNREACHABLE',
     category: 'Unavailable',
-    message: `no berthd answers on ${socketPath}: ${cause.code}`,
+    message: `no berthd answers on ${socketPath}: ${cause.code}${UNREACHABLE_WHY[cause.code ?? ''] ?? ''}`,
     hint: 'start berthd, point --host or BERTH_HOST at its socket, or run the command with --no-daemon',
     cause,
   });
