@@ -94,6 +94,20 @@ describe('BerthdClient.pullImage', () => {
     assert.equal((await pullError(dropped)).code, 'ERR_CLIENT_STREAM_TRUNCATED');
   });
 
+  it('names a daemon that went away mid-pull (connection closed before or after the answer began)', async (t) => {
+    const midStream = await fakeDaemon(t, (res) => ndjson(res, `${JSON.stringify({ progress })}\n`, false));
+    const beforeAnswer = await fakeDaemon(t, (res) => res.socket?.destroy());
+    for (const client of [midStream, beforeAnswer]) {
+      const err = await pullError(client);
+      assert.equal(err.code, 'ERR_CLIENT_STREAM_TRUNCATED');
+      assert.equal(
+        err.message,
+        'pull busybox through berthd: berthd went away before it finished (it stopped or was killed)',
+      );
+      assert.match(err.hint ?? '', /downloaded so far are kept: start berthd again and pull again to resume/);
+    }
+  });
+
   it('refuses a line that is not JSON, or an event it does not know', async (t) => {
     const garbage = await fakeDaemon(t, (res) => ndjson(res, 'hello\n'));
     const err = await pullError(garbage);
@@ -113,6 +127,11 @@ describe('BerthdClient.probe', () => {
     assert.equal(await new BerthdClient({ socketPath: join(dir, 'stale.sock') }).probe(), undefined);
     const err = await new BerthdClient({ socketPath: join(dir, 'missing.sock') }).version().catch((e) => e);
     assert.equal(err.code, 'ERR_CLIENT_DAEMON_UNREACHABLE');
+    const stale = await new BerthdClient({ socketPath: join(dir, 'stale.sock') }).version().catch((e) => e);
+    assert.match(
+      stale.message,
+      /stale\.sock: ECONNREFUSED \(the socket is left over: berthd stopped or was killed\)$/,
+    );
   });
 
   it("returns the daemon's version and state dir", async (t) => {

@@ -35,6 +35,10 @@ export interface PullCallbacks {
   signal?: AbortSignal;
 }
 
+// A pull cut short keeps what it downloaded (docs/design/daemon-pull.md, "A killed daemon").
+const PULL_CUT_SHORT_HINT =
+  'the layers downloaded so far are kept: start berthd again and pull again to resume, or pull with --no-daemon';
+
 // Errors that mean "no daemon here" rather than "the daemon failed".
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPERM']);
 
@@ -78,6 +82,8 @@ export class BerthdClient {
       path: '/v1/images/pull',
       body: pull,
       signal: callbacks.signal,
+      what,
+      cutShortHint: PULL_CUT_SHORT_HINT,
     });
     if (res.statusCode !== 200) throw await failure(res, what);
     callbacks.onStarted?.();
@@ -93,9 +99,9 @@ export class BerthdClient {
     } catch (err) {
       if (err instanceof BerthError) throw err;
       callbacks.signal?.throwIfAborted();
-      throw streamCutShort(what, err);
+      throw streamCutShort(what, { cause: err, hint: PULL_CUT_SHORT_HINT });
     }
-    if (!image) throw streamCutShort(what);
+    if (!image) throw streamCutShort(what, { hint: PULL_CUT_SHORT_HINT });
     return image;
   }
 
@@ -116,6 +122,9 @@ export class BerthdClient {
     path: string;
     body?: unknown;
     signal?: AbortSignal;
+    /** Names the operation in errors (default `METHOD path`). */
+    what?: string;
+    cutShortHint?: string;
   }): Promise<IncomingMessage> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     return new Promise((resolve, reject) => {
@@ -137,7 +146,10 @@ export class BerthdClient {
       r.once('error', (err: NodeJS.ErrnoException) => {
         if (req.signal?.aborted) reject(req.signal.reason);
         else if (err.code && UNREACHABLE.has(err.code)) reject(unreachable(this.socketPath, err));
-        else reject(streamCutShort(`${req.method} ${req.path}`, err));
+        else
+          reject(
+            streamCutShort(req.what ?? `${req.method} ${req.path}`, { cause: err, hint: req.cutShortHint }),
+          );
       });
       r.end(payload);
     });
@@ -161,11 +173,17 @@ async function failure(res: IncomingMessage, what: string): Promise<BerthError> 
   }
 }
 
+// ECONNREFUSED on a unix socket: the file is there but no process listens (berthd stopped
+// without removing it: killed, or crashed).
+const UNREACHABLE_WHY: Record<string, string> = {
+  ECONNREFUSED: ' (the socket is left over: berthd stopped or was killed)',
+};
+
 function unreachable(socketPath: string, cause: NodeJS.ErrnoException): BerthError {
   return new BerthError({
     code: 'ERR_CLIENT_DAEMON_UNREACHABLE',
     category: 'Unavailable',
-    message: `no berthd answers on ${socketPath}: ${cause.code}`,
+    message: `no berthd answers on ${socketPath}: ${cause.code}${UNREACHABLE_WHY[cause.code ?? ''] ?? ''}`,
     hint: 'start berthd, point --host or BERTH_HOST at its socket, or run the command with --no-daemon',
     cause,
   });

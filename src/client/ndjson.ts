@@ -31,13 +31,22 @@ function parseLine(line: string, what: string): unknown {
   }
 }
 
-/** The daemon's answer ended before its last line: it stopped or the connection broke. */
-export function streamCutShort(what: string, cause?: unknown): BerthError {
+/**
+ * The daemon's answer ended before its last line. With a `cause` the connection broke (berthd
+ * stopped or was killed mid-answer: the kernel closes its socket); without, the stream ended.
+ */
+export function streamCutShort(
+  what: string,
+  options: { cause?: unknown; hint?: string | undefined } = {},
+): BerthError {
   return new BerthError({
     code: 'ERR_CLIENT_STREAM_TRUNCATED',
     category: 'Unavailable',
-    message: `${what}: the answer from berthd ended before the operation finished`,
-    hint: 'berthd may have stopped or restarted: check its log, then try again',
-    cause,
+    message:
+      options.cause === undefined
+        ? `${what}: the answer from berthd ended before the operation finished`
+        : `${what}: berthd went away before it finished (it stopped or was killed)`,
+    hint: options.hint ?? 'berthd may have stopped or restarted: check its log, then try again',
+    ...(options.cause === undefined ? {} : { cause: options.cause }),
   });
 }

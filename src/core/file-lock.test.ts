@@ -4,7 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { lock, tryLock } from './file-lock.ts';
+import { identityOf, lock, tryLock } from './file-lock.ts';
+
+/** What a lock file taken by this process holds: pid, then boot id and start time. */
+const OURS = `${process.pid}\n${identityOf(process.pid)}\n`;
 
 describe('file locks', () => {
   let dir: string;
@@ -17,7 +20,7 @@ describe('file locks', () => {
     const path = join(dir, 'a.lock');
     const held = await tryLock(path);
     assert.ok(held);
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readFileSync(path, 'utf8'), OURS);
     assert.equal(await tryLock(path), undefined, 'the holder itself cannot take it twice');
     await held.release();
     assert.equal(existsSync(path), false);
@@ -34,9 +37,38 @@ describe('file locks', () => {
     writeFileSync(path, `${dead.pid}\n`);
     const held = await tryLock(path);
     assert.ok(held, 'a dead holder’s lock is taken over');
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readFileSync(path, 'utf8'), OURS);
     await held.release();
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('takes over a lock whose pid now names another live process (pid reused, or a reboot)', async () => {
+    const path = join(dir, 'a.lock');
+    const live = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      const pid = live.pid;
+      assert.ok(pid);
+      const [boot, start] = (identityOf(pid) ?? '').split(' ');
+      assert.ok(boot && start, 'a live process has an identity');
+      assert.equal(identityOf(pid), identityOf(pid), 'the same process, the same identity');
+      // The live process itself holds it: not taken over.
+      writeFileSync(path, `${pid}\n${boot} ${start}\n`);
+      assert.equal(await tryLock(path), undefined);
+      // The same pid, but a holder started at another time, or in another boot: gone.
+      for (const stale of [`${boot} ${Number(start) - 1}`, `00000000-0000-0000-0000-000000000000 ${start}`]) {
+        writeFileSync(path, `${pid}\n${stale}\n`);
+        const held = await tryLock(path);
+        assert.ok(held, `a holder '${stale}' that is not process ${pid} is taken over`);
+        assert.equal(readFileSync(path, 'utf8'), OURS);
+        await held.release();
+      }
+      // A file from before identities (a pid alone) is judged by its pid.
+      writeFileSync(path, `${pid}\n`);
+      assert.equal(await tryLock(path), undefined);
+    } finally {
+      live.kill('SIGKILL');
+    }
+    assert.deepEqual(readdirSync(dir), ['a.lock']);
   });
 
   it('excludes every other process: concurrent read-modify-writes lose no update', async () => {

@@ -1,6 +1,8 @@
 // Lock files holding the holder's pid: the one cross-process lock of the content store, the image
 // store, the snapshotter and builds. A holder that died (SIGKILL, reboot) leaves a file whose pid
-// is gone, and the next caller takes it over.
+// is gone, and the next caller takes it over. The file also names the holder's boot and start
+// time: lock files outlive a reboot in the state directory, and by then (or after pids wrap)
+// the dead holder's pid may be a live process's, which must not keep the lock held for ever.
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isErrno } from './errors.ts';
@@ -22,7 +24,7 @@ export async function tryLock(path: string): Promise<FileLock | undefined> {
     const holder = holderOf(path);
     if (holder === 'alive') return undefined;
     // 'gone': released since we tried; 'dead': move its file aside, then try again.
-    if (holder === 'dead' && !breakLock(path, (pid) => !alive(pid))) return undefined;
+    if (holder === 'dead' && !breakLock(path, (h) => !alive(h))) return undefined;
   }
   return undefined;
 }
@@ -43,7 +45,7 @@ export async function lock(path: string, options: { timeoutMs?: number } = {}): 
  */
 function create(path: string): boolean {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${process.pid}\n`, { flag: 'wx' });
+  writeFileSync(temp, `${process.pid}\n${ownIdentity()}\n`, { flag: 'wx' });
   try {
     linkSync(temp, path);
     return true;
@@ -56,12 +58,12 @@ function create(path: string): boolean {
 }
 
 /**
- * Moves the lock file aside and removes it when `stale(pid)` says so of the pid it holds (NaN when
- * unreadable). If what moved is not stale (a live holder's file replaced the stale one after the
+ * Moves the lock file aside and removes it when `stale` says so of the holder it names (pid NaN
+ * when unreadable). If what moved is not stale (a live holder's file replaced the stale one after the
  * caller looked), it is linked back. True when the lock is free to take. Only a third caller
  * creating the lock in that instant could then hold it alongside the one that was moved.
  */
-export function breakLock(path: string, stale: (pid: number) => boolean): boolean {
+export function breakLock(path: string, stale: (holder: LockHolder) => boolean): boolean {
   const aside = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.stale`;
   try {
     renameSync(path, aside);
@@ -70,7 +72,7 @@ export function breakLock(path: string, stale: (pid: number) => boolean): boolea
     throw err;
   }
   try {
-    if (stale(pidIn(aside))) return true;
+    if (stale(holderIn(aside))) return true;
     try {
       linkSync(aside, path);
     } catch (err) {
@@ -83,22 +85,32 @@ export function breakLock(path: string, stale: (pid: number) => boolean): boolea
 }
 
 function holderOf(path: string): 'alive' | 'dead' | 'gone' {
-  let pid: number;
+  let holder: LockHolder;
   try {
-    pid = pidIn(path);
+    holder = holderIn(path);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return 'gone';
     throw err;
   }
-  return alive(pid) ? 'alive' : 'dead';
+  return alive(holder) ? 'alive' : 'dead';
 }
 
-function pidIn(path: string): number {
-  return Number.parseInt(readFileSync(path, 'utf8'), 10);
+/** Who a lock file names. */
+export interface LockHolder {
+  pid: number;
+  /** `<boot id> <start time>`; absent in files written before identities. */
+  identity: string | undefined;
 }
 
-function alive(pid: number): boolean {
+function holderIn(path: string): LockHolder {
+  const [pidLine = '', identity] = readFileSync(path, 'utf8').split('\n');
+  return { pid: Number.parseInt(pidLine, 10), identity: identity || undefined };
+}
+
+function alive({ pid, identity }: LockHolder): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
+  // A file written before identities (a pid alone) is judged by its pid alone.
+  if (identity !== undefined) return identity === identityOf(pid);
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -106,6 +118,38 @@ function alive(pid: number): boolean {
   } catch (err) {
     return !isErrno(err, 'ESRCH');
   }
+}
+
+let own: string | undefined;
+
+/** `<boot id> <start time>` of this process, as lock files name their holder. */
+function ownIdentity(): string {
+  own ??= identityOf(process.pid) ?? '';
+  return own;
+}
+
+/**
+ * `<boot id> <start time in clock ticks since boot>` of process `pid` (field 22 of its
+ * /proc stat, after the parenthesised name, which may hold spaces); undefined when no such
+ * process runs. A pid with the same identity is the same process.
+ */
+export function identityOf(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ESRCH')) return undefined;
+    throw err;
+  }
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return `${bootId()} ${start}`;
+}
+
+let boot: string | undefined;
+
+function bootId(): string {
+  boot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return boot;
 }
 
 /** Removes a file that may already be gone (a temp file after a failure, a released lock); never throws. */

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -18,8 +10,6 @@ import { claimRun } from './run-owner.ts';
 
 /** Above any pid_max: no process has it, so its lock counts as a dead holder's. */
 const DEAD_PID = 2 ** 31 - 1;
-
-const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
 /** Records what recovery asks of the kernel and runtime; the bundles it lists are "mounted". */
 function fakeKernel(mounted: string[], failDelete = false) {
@@ -53,14 +43,15 @@ describe('recoverRunLeftovers', () => {
 
   /** A run as a killed `berth run` leaves it: lock (holder `pid`), record, snapshot, bundle. */
   async function leftRun(
-    o: { pid?: number; runDir?: string; lock?: boolean; bootId?: string } = {},
+    o: { pid?: number; runDir?: string; lock?: boolean; identity?: string } = {},
   ): Promise<string> {
     const id = randomBytes(32).toString('hex');
     const runs = join(stateDir, 'runs');
     mkdirSync(runs, { recursive: true });
     if (o.lock !== false) {
-      writeFileSync(join(runs, `${id}.lock`), `${o.pid ?? DEAD_PID}\n`);
-      const record = { runDir: o.runDir ?? runDir, pid: o.pid ?? DEAD_PID, bootId: o.bootId ?? BOOT_ID };
+      const identity = o.identity === undefined ? '' : `${o.identity}\n`;
+      writeFileSync(join(runs, `${id}.lock`), `${o.pid ?? DEAD_PID}\n${identity}`);
+      const record = { runDir: o.runDir ?? runDir, pid: o.pid ?? DEAD_PID };
       writeFileSync(join(runs, `${id}.json`), JSON.stringify(record));
     }
     await snapshotter.prepare(`run-${id}`);
@@ -101,7 +92,7 @@ describe('recoverRunLeftovers', () => {
   });
 
   it('takes a run from an earlier boot whose pid now names a live process', async () => {
-    const id = await leftRun({ pid: process.ppid, bootId: 'an-earlier-boot' });
+    const id = await leftRun({ pid: process.ppid, identity: 'an-earlier-boot 12345' });
     const { calls, deps } = fakeKernel([]);
     assert.deepEqual((await recoverRunLeftovers({ stateDir, runDir }, deps)).recovered, [id]);
     assert.equal(calls.length, 1);

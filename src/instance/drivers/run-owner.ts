@@ -1,22 +1,21 @@
 // Who owns a `berth run`: before it creates anything, a run takes the pid lock file
 // `<stateDir>/runs/<id>.lock` and writes `<id>.json`, naming the run directory that holds its
 // bundle and runtime state. Both go only after its undo has run. A run killed with SIGKILL
-// leaves them, with a dead pid in the lock: the next `berth run` finds it and cleans up
+// leaves them, naming a dead holder in the lock (a pid with its boot and start time, so a pid
+// reused after a reboot does not pass for the owner): the next `berth run` finds it and cleans up
 // (recover.ts). They live in the state directory, next to the snapshots they explain: the run
 // directory (/run) is a tmpfs gone after a reboot, and several run directories may share one
 // state directory.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { breakLock, type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
+import { type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
   /** Holds `bundles/<id>` and `containers/<id>`. */
   runDir: string;
-  /** The owner's pid, as in the lock file. */
+  /** The owner's pid, as in the lock file (for people reading the record). */
   pid?: number;
-  /** /proc/sys/kernel/random/boot_id when the run started: after a reboot its pid may be another process's. */
-  bootId?: string;
 }
 
 /** A run's held owner lock. */
@@ -40,7 +39,7 @@ export async function claimRun(o: { stateDir: string; id: string; runDir: string
   // Ids are 256 random bits: a held lock for a fresh one is a programmer mistake.
   if (held === undefined) throw new Error(`run ${o.id} is already owned`);
   try {
-    const record: RunRecord = { runDir: o.runDir, pid: process.pid, bootId: currentBootId() };
+    const record: RunRecord = { runDir: o.runDir, pid: process.pid };
     writeFileSync(recordPath(o.stateDir, o.id), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   } catch (err) {
     await held.release();
@@ -51,21 +50,13 @@ export async function claimRun(o: { stateDir: string; id: string; runDir: string
 
 /**
  * Takes run `id`'s owner lock if its owner is gone (or it never had one); undefined while it
- * lives. An owner from an earlier boot is gone even if its pid now names a live process.
+ * lives. An owner from an earlier boot is gone even if its pid now names a live process: the
+ * lock file names the holder's boot and start time too.
  */
-export async function takeOverRun(
-  stateDir: string,
-  id: string,
-  bootId: string = currentBootId(),
-): Promise<RunOwner | undefined> {
+export async function takeOverRun(stateDir: string, id: string): Promise<RunOwner | undefined> {
   // A `run-<id>` snapshot from a Berth without owner locks may come before any lock did.
   mkdirSync(runsDir(stateDir), { recursive: true, mode: 0o700 });
-  const path = lockPath(stateDir, id);
-  let held = await tryLock(path);
-  const record = held ? undefined : readRunRecord(stateDir, id);
-  if (record?.pid !== undefined && record.bootId !== undefined && record.bootId !== bootId) {
-    held = await breakBootLock(path, record.pid);
-  }
+  const held = await tryLock(lockPath(stateDir, id));
   return held && ownerOf(stateDir, id, held);
 }
 
@@ -82,20 +73,7 @@ export function readRunRecord(stateDir: string, id: string): RunRecord | undefin
   return {
     runDir: record.runDir,
     ...(typeof record.pid === 'number' ? { pid: record.pid } : {}),
-    ...(typeof record.bootId === 'string' ? { bootId: record.bootId } : {}),
   };
-}
-
-/** Takes the lock after removing its file if it still holds `stalePid` (from another boot). */
-async function breakBootLock(path: string, stalePid: number): Promise<FileLock | undefined> {
-  return breakLock(path, (pid) => pid === stalePid) ? tryLock(path) : undefined;
-}
-
-let bootId: string | undefined;
-
-function currentBootId(): string {
-  bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  return bootId;
 }
 
 function ownerOf(stateDir: string, id: string, held: FileLock): RunOwner {

@@ -63,6 +63,8 @@ export interface ThrottlingProxy {
   host: string;
   /** Resolves when a client closes its connection while a response is still coming. */
   cutShort: Promise<void>;
+  /** Requests passed on so far: path and `Range` header ('' for none), in order. */
+  requests: { path: string; range: string }[];
 }
 
 /** Forwards to `upstream` (host:port), passing answers on at about `bytesPerSecond`. */
@@ -77,10 +79,12 @@ export async function startThrottlingProxy(
     cut = resolve;
   });
   const sockets = new Set<Socket>();
+  const requests: ThrottlingProxy['requests'] = [];
   const server = createServer((client) => {
     const remote = connect(Number(port), host);
     sockets.add(client).add(remote);
     client.pipe(remote);
+    recordRequests(client, requests);
     let sending = false;
     remote.on('data', (chunk: Buffer) => {
       remote.pause();
@@ -105,7 +109,21 @@ export async function startThrottlingProxy(
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const address = server.address() as { port: number };
-  return { host: `127.0.0.1:${address.port}`, cutShort };
+  return { host: `127.0.0.1:${address.port}`, cutShort, requests };
+}
+
+/** Notes each request head a client sends (the registry clients send GETs without bodies). */
+function recordRequests(client: Socket, requests: ThrottlingProxy['requests']): void {
+  let pending = '';
+  client.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('latin1');
+    for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
+      const head = pending.slice(0, end);
+      pending = pending.slice(end + 4);
+      const path = /^[A-Z]+ (\S+)/.exec(head)?.[1] ?? '';
+      requests.push({ path, range: /\r\nrange: *([^\r]*)/i.exec(head)?.[1] ?? '' });
+    }
+  });
 }
 
 async function trickle(to: Socket, chunk: Buffer, bytesPerSecond: number): Promise<void> {
