@@ -19,7 +19,7 @@ import type { Linux, Mount, Namespace, Process, Root, Spec } from '../../../src/
 import { defaultSpec } from '../../../src/runtime/spec/index.ts';
 import { makeBusyboxRootfs } from '../../fixtures/busybox-rootfs.ts';
 import { removeEmptyCgroups } from '../../fixtures/cgroups.ts';
-import { alive, processesWith } from '../../fixtures/processes.ts';
+import { processesWith, stopProcessesWithEnv } from '../../fixtures/processes.ts';
 
 /** A config.json with the parts tests change present. */
 export type BundleSpec = Spec & {
@@ -47,22 +47,13 @@ export function runtimeEnv(dir: string): NodeJS.ProcessEnv {
   };
 }
 
-/** Stops the planner a fixture's calls started (its pid file sits next to the socket). */
+/**
+ * Stops the planner a fixture's calls started: found by its socket in its environment, not by
+ * its pid file, which a planner the last call started may not have written yet (it would then
+ * write into the directory the clean-up is removing).
+ */
 export function stopPlanner(dir: string): void {
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(join(dir, 'planner.sock.pid'), 'utf8'));
-  } catch {
-    return;
-  }
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  // The planner exits once its calls ended; wait so no test leaves a process behind.
-  for (let i = 0; i < 500 && alive(pid); i++) spawnSync('sleep', ['0.01']);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  stopProcessesWithEnv('BERTH_RUNTIME_PLANNER_SOCKET', join(dir, 'planner.sock'));
 }
 
 /** A temp dir with a busybox rootfs (`rootfs/`) that bundles share, and a private --root. */
