@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -17,7 +26,7 @@ describe('file locks', () => {
     const path = join(dir, 'a.lock');
     const held = await tryLock(path);
     assert.ok(held);
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readlinkSync(path), String(process.pid), 'a symlink to the pid: no data block needed');
     assert.equal(await tryLock(path), undefined, 'the holder itself cannot take it twice');
     await held.release();
     assert.equal(existsSync(path), false);
@@ -31,12 +40,21 @@ describe('file locks', () => {
     const path = join(dir, 'a.lock');
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.on('exit', resolve));
-    writeFileSync(path, `${dead.pid}\n`);
+    writeFileSync(path, `${dead.pid}\n`); // a regular file, as older Berth wrote
     const held = await tryLock(path);
     assert.ok(held, 'a dead holder’s lock is taken over');
-    assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+    assert.equal(readlinkSync(path), String(process.pid));
     await held.release();
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('honours a live holder’s lock whether symlink or regular file', async () => {
+    const path = join(dir, 'a.lock');
+    writeFileSync(path, `${process.ppid}\n`);
+    assert.equal(await tryLock(path), undefined);
+    rmSync(path);
+    symlinkSync(String(process.ppid), path);
+    assert.equal(await tryLock(path), undefined);
   });
 
   it('excludes every other process: concurrent read-modify-writes lose no update', async () => {

@@ -1,8 +1,10 @@
 // Lock files holding the holder's pid: the one cross-process lock of the content store, the image
 // store, the snapshotter and builds. A holder that died (SIGKILL, reboot) leaves a file whose pid
-// is gone, and the next caller takes it over.
+// is gone, and the next caller takes it over. The lock is a symlink whose target is the pid: it
+// is created with its content in one step, and needs no data block, so it is taken on a full
+// disk too, where the cleanup that frees space (prune, undoing a failed unpack) needs it.
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { isErrno } from './errors.ts';
 
 /** A held lock file; `release` removes it. */
@@ -37,21 +39,14 @@ export async function lock(path: string, options: { timeoutMs?: number } = {}): 
   }
 }
 
-/**
- * Creates the lock file with our pid already in it: written to a temp file and linked into place,
- * so no caller ever reads an empty lock file (between create and write) and takes it for stale.
- */
+/** Creates the lock (a symlink to our pid: atomic, and never seen empty); false if it exists. */
 function create(path: string): boolean {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${process.pid}\n`, { flag: 'wx' });
   try {
-    linkSync(temp, path);
+    symlinkSync(String(process.pid), path);
     return true;
   } catch (err) {
     if (isErrno(err, 'EEXIST')) return false;
     throw err;
-  } finally {
-    removeFile(temp);
   }
 }
 
@@ -84,7 +79,7 @@ function takeOver(path: string): boolean {
 function holderOf(path: string): 'alive' | 'dead' | 'gone' {
   let pid: number;
   try {
-    pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    pid = Number.parseInt(readPid(path), 10);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return 'gone';
     throw err;
@@ -96,6 +91,16 @@ function holderOf(path: string): 'alive' | 'dead' | 'gone' {
     return 'alive';
   } catch (err) {
     return isErrno(err, 'ESRCH') ? 'dead' : 'alive';
+  }
+}
+
+/** The pid a lock holds: the symlink's target, or the content of a regular file (older Berth). */
+function readPid(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch (err) {
+    if (isErrno(err, 'EINVAL')) return readFileSync(path, 'utf8');
+    throw err;
   }
 }
 

@@ -4,9 +4,9 @@
 // drop its records, leaving directories no record names and snapshots a running container uses
 // unaccounted for. Directories are named by number, not by key, to keep overlay's lowerdir short.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno, lock } from '../../core/index.ts';
+import { diskFullError, isDiskFull, isErrno, lock } from '../../core/index.ts';
 import type { SnapshotKind } from './types.ts';
 
 export interface SnapshotRecord {
@@ -60,7 +60,12 @@ export class SnapshotMetadata {
 
   async #write(state: MetadataState): Promise<void> {
     const temp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
-    await rename(temp, this.#file);
+    try {
+      await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
+      await rename(temp, this.#file);
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw isDiskFull(err) ? diskFullError(`the snapshot records ${this.#file}`, err) : err;
+    }
   }
 }
