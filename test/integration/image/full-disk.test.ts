@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
-import { mkdtemp, rmdir } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -29,6 +29,8 @@ interface SmallDisk {
   /** Grows or shrinks the tmpfs (`mount -o remount,size=`). */
   resize(mib: number): void;
   usedMiB(): number;
+  /** Fills the disk to the last byte with a file outside the state directory; returns its path. */
+  fill(): string;
 }
 
 /** A tmpfs of `mib` MiB holding BERTH_STATE_DIR, unmounted (then removed) when the test ends. */
@@ -48,6 +50,13 @@ async function smallDisk(t: Cleanup, dir: string, mib: number): Promise<SmallDis
     state,
     berth: (args) => spawnSync(BERTH, args, { encoding: 'utf8', env, maxBuffer: 64 * MiB }),
     resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}m`, mnt]),
+    fill: () => {
+      const filler = join(mnt, 'filler');
+      // dd stops at ENOSPC (exit 1) once every block is taken.
+      spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4096'], { stdio: 'ignore' });
+      assert.equal(statfsSync(mnt).bavail, 0, 'the disk is full');
+      return filler;
+    },
     usedMiB: () => {
       const s = statfsSync(mnt);
       return ((s.blocks - s.bfree) * s.bsize) / MiB;
@@ -99,7 +108,8 @@ function assertNothingHalfDone(state: string): void {
       [],
       'no temp or lock file beside the snapshot records',
     );
-    const records = JSON.parse(readFileSync(join(overlay, 'metadata.json'), 'utf8')) as {
+    const file = join(overlay, 'metadata.json');
+    const records = (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { snapshots: {} }) as {
       snapshots: Record<string, { id: number }>;
     };
     const keys = Object.keys(records.snapshots);
@@ -108,7 +118,8 @@ function assertNothingHalfDone(state: string): void {
       [],
     );
     const ids = Object.values(records.snapshots).map((r) => String(r.id));
-    assert.deepEqual(readdirSync(join(overlay, 'snapshots')).sort(), ids.sort(), 'no unrecorded directory');
+    const dirs = existsSync(join(overlay, 'snapshots')) ? readdirSync(join(overlay, 'snapshots')) : [];
+    assert.deepEqual(dirs.sort(), ids.sort(), 'no unrecorded directory');
   }
   const runs = join(state, 'runs');
   assert.deepEqual(existsSync(runs) ? readdirSync(runs) : [], [], 'no run record or bundle');
@@ -198,6 +209,18 @@ describe('a full disk under the image store', () => {
       before,
       'the image already there is intact',
     );
+
+    // Not a free block left: reading works, prune works (its locks need no block), and a change
+    // that must rewrite the records fails naming them and changes nothing.
+    const filler = disk.fill();
+    assert.deepEqual(imageNames(disk), ['docker.io/fd/small:v1']);
+    ok(disk.berth(['image', 'inspect', 'docker.io/fd/small:v1']));
+    ok(disk.berth(['image', 'prune']));
+    assertDiskFull(disk.berth(['rmi', 'docker.io/fd/small:v1']), 1, /\/images\/images\.json$/m);
+    assertDiskFull(disk.berth(['tag', 'docker.io/fd/small:v1', 'fd/other:v1']), 1, /images\.json/);
+    assert.deepEqual(imageNames(disk), ['docker.io/fd/small:v1']);
+    assertNothingHalfDone(disk.state);
+    await rm(filler);
 
     disk.resize(128);
     ok(disk.berth(['load', '-i', a.big]));
