@@ -94,7 +94,11 @@ function holderOf(path: string): 'alive' | 'dead' | 'gone' {
   }
 }
 
-/** The pid a lock holds: the symlink's target, or the content of a regular file (older Berth). */
+/** The pid a lock file names (symlink target, or a regular file's content as older Berth wrote). */
+export function lockHolderPid(path: string): number {
+  return Number.parseInt(readPid(path), 10);
+}
+
 function readPid(path: string): string {
   try {
     return readlinkSync(path);

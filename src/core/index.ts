@@ -10,8 +10,8 @@ export {
   SyscallError,
 } from './errors.ts';
 export type { FileLock } from './file-lock.ts';
-/** Pid lock files: `tryLock` returns undefined while a live process holds it, `lock` waits. */
-export { lock, removeFile, tryLock } from './file-lock.ts';
+/** Pid lock files: `tryLock` returns undefined while a live process holds it, `lock` waits; `lockHolderPid` reads one. */
+export { lock, lockHolderPid, removeFile, tryLock } from './file-lock.ts';
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './log.ts';
 export { createLogger } from './log.ts';
 export type { MountInfo } from './mountinfo.ts';

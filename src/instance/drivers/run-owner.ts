@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
+import { type FileLock, isErrno, lockHolderPid, removeFile, tryLock } from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
@@ -100,7 +100,7 @@ async function breakLock(path: string, stalePid: number): Promise<FileLock | und
     throw err;
   }
   try {
-    if (Number.parseInt(readFileSync(aside, 'utf8'), 10) === stalePid) return await tryLock(path);
+    if (lockHolderPid(aside) === stalePid) return await tryLock(path);
     try {
       linkSync(aside, path);
     } catch (err) {
