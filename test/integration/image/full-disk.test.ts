@@ -25,6 +25,8 @@ interface Cleanup {
 
 interface SmallDisk {
   state: string;
+  /** BERTH_RUN_DIR: bundles and container state, outside the small disk. */
+  runDir: string;
   berth(args: string[]): SpawnSyncReturns<string>;
   /** Grows or shrinks the tmpfs (`mount -o remount,size=`). */
   resize(mib: number): void;
@@ -45,9 +47,12 @@ async function smallDisk(t: Cleanup, dir: string, mib: number): Promise<SmallDis
     BERTH_CLI_HOST: 'off',
     BERTH_STATE_DIR: state,
     BERTH_CONFIG_DIR: join(dir, 'config'),
+    BERTH_RUN_DIR: join(dir, 'run'),
+    BERTH_RUNTIME_ROOT: join(dir, 'runtime'),
   };
   return {
     state,
+    runDir: env.BERTH_RUN_DIR,
     berth: (args) => spawnSync(BERTH, args, { encoding: 'utf8', env, maxBuffer: 64 * MiB }),
     resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}m`, mnt]),
     fill: () => {
@@ -91,7 +96,7 @@ function ok(result: SpawnSyncReturns<string>): string {
  * What a failure must not leave: a blob whose bytes are not its digest, a temp or lock file in
  * the content store or the snapshot records, an unpack or run snapshot, a mount, a run record.
  */
-function assertNothingHalfDone(state: string): void {
+function assertNothingHalfDone(state: string, runDir?: string): void {
   const blobs = join(state, 'content', 'blobs', 'sha256');
   for (const hex of existsSync(blobs) ? readdirSync(blobs) : []) {
     const actual = createHash('sha256')
@@ -125,6 +130,12 @@ function assertNothingHalfDone(state: string): void {
   assert.deepEqual(existsSync(runs) ? readdirSync(runs) : [], [], 'no run record or bundle');
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   assert.equal(mounts.includes(`${state}/`), false, 'nothing mounted under the state directory');
+  if (runDir === undefined) return;
+  for (const sub of ['bundles', 'containers']) {
+    const path = join(runDir, sub);
+    assert.deepEqual(existsSync(path) ? readdirSync(path) : [], [], `no ${sub} left in the run directory`);
+  }
+  assert.equal(mounts.includes(`${runDir}/`), false, 'nothing mounted under the run directory');
 }
 
 /** Every name `berth images` lists, sorted. */
@@ -245,14 +256,14 @@ describe('a full disk under the image store', () => {
 
     const failed = disk.berth(['run', 'docker.io/fd/big:v1', 'ls', '/data']);
     assertDiskFull(failed, 125, /layer sha256:[0-9a-f]{64} \(entry #\d+ '\.\/data\/random'\)/);
-    assertNothingHalfDone(disk.state);
+    assertNothingHalfDone(disk.state, disk.runDir);
     assert.deepEqual(imageNames(disk), ['docker.io/fd/big:v1', 'docker.io/fd/small:v1']);
     ok(disk.berth(['image', 'inspect', 'docker.io/fd/big:v1']));
     assert.equal(ok(disk.berth(['run', 'docker.io/fd/small:v1', 'cat', '/etc/hello'])), 'hello from berth\n');
-    assertNothingHalfDone(disk.state);
+    assertNothingHalfDone(disk.state, disk.runDir);
 
     disk.resize(160);
     assert.equal(ok(disk.berth(['run', 'docker.io/fd/big:v1', 'ls', '/data'])), 'random\n');
-    assertNothingHalfDone(disk.state);
+    assertNothingHalfDone(disk.state, disk.runDir);
   });
 });
