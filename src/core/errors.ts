@@ -123,12 +123,14 @@ export function isDiskFull(err: unknown): boolean {
 export class DiskFullError extends BerthError {
   readonly what: string;
 
-  constructor(what: string, cause: unknown) {
+  constructor(what: string, cause: unknown, hint?: string) {
     super({
       code: 'ERR_DISK_FULL',
       category: 'FailedPrecondition',
       message: `no space left on device writing ${what}`,
-      hint: "free space on that filesystem ('berth image prune' removes unused images and layers), then retry",
+      hint:
+        hint ??
+        "free space on that filesystem ('berth image prune' removes unused images and layers), then retry",
       cause,
     });
     this.name = 'DiskFullError';
@@ -136,9 +138,9 @@ export class DiskFullError extends BerthError {
   }
 }
 
-/** The error a full disk surfaces as: `no space left on device writing <what>`. */
-export function diskFullError(what: string, cause: unknown): DiskFullError {
-  return new DiskFullError(what, cause);
+/** The error a full disk surfaces as: `no space left on device writing <what>`; the hint defaults to the state directory's. */
+export function diskFullError(what: string, cause: unknown, hint?: string): DiskFullError {
+  return new DiskFullError(what, cause, hint);
 }
 
 /** Wraps an unknown thrown value so the CLI and API always report a BerthError. */

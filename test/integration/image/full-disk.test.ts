@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
-import { mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -195,7 +195,7 @@ describe('a full disk under the image store', () => {
     assertNothingHalfDone(disk.state);
   });
 
-  it('berth load and berth import fail naming what they wrote, and succeed after space is freed', async (t) => {
+  it('berth load, import and save fail naming what they wrote, and succeed after space is freed', async (t) => {
     const dir = await tempDir(t, 'fulldisk-load');
     const a = await archives(join(dir, 'src'));
     const disk = await smallDisk(t, dir, 16);
@@ -232,6 +232,20 @@ describe('a full disk under the image store', () => {
     assert.deepEqual(imageNames(disk), ['docker.io/fd/small:v1']);
     assertNothingHalfDone(disk.state);
     await rm(filler);
+
+    // berth save to a full filesystem: its output is removed, the store is untouched.
+    const out = await smallDisk(t, dir, 1);
+    const archive = join(out.state, 'small.tar');
+    await mkdir(out.state);
+    const save = disk.berth(['save', '-o', archive, 'docker.io/fd/small:v1']);
+    assert.equal(save.status, 1, save.stderr);
+    assert.match(
+      save.stderr,
+      /^berth: no space left on device writing the archive .*small\.tar\nhint: free space where/m,
+    );
+    assert.deepEqual(readdirSync(out.state), [], 'no partial archive');
+    out.resize(16);
+    ok(disk.berth(['save', '-o', archive, 'docker.io/fd/small:v1']));
 
     disk.resize(128);
     ok(disk.berth(['load', '-i', a.big]));
