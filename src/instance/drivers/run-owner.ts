@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FileLock, isErrno, lockHolderPid, removeFile, tryLock } from '../../core/index.ts';
+import {
+  diskFullError,
+  type FileLock,
+  isDiskFull,
+  isErrno,
+  lockHolderPid,
+  removeFile,
+  tryLock,
+} from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
@@ -40,12 +48,14 @@ export async function claimRun(o: { stateDir: string; id: string; runDir: string
   const held = await tryLock(lockPath(o.stateDir, o.id));
   // Ids are 256 random bits: a held lock for a fresh one is a programmer mistake.
   if (held === undefined) throw new Error(`run ${o.id} is already owned`);
+  const path = recordPath(o.stateDir, o.id);
   try {
     const record: RunRecord = { runDir: o.runDir, pid: process.pid, bootId: currentBootId() };
-    writeFileSync(recordPath(o.stateDir, o.id), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   } catch (err) {
+    removeFile(path); // a full disk leaves it created but empty
     await held.release();
-    throw err;
+    throw isDiskFull(err) ? diskFullError(`the run record ${path}`, err) : err;
   }
   return ownerOf(o.stateDir, o.id, held);
 }

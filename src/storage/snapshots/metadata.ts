@@ -21,6 +21,13 @@ export interface MetadataState {
   snapshots: Record<string, SnapshotRecord>;
 }
 
+export interface Change<T> {
+  state?: MetadataState;
+  result: T;
+  /** Undoes what the change did on disk, if its state cannot be saved. */
+  undo?: () => Promise<void>;
+}
+
 export class SnapshotMetadata {
   readonly #file: string;
   readonly #lock: string;
@@ -41,14 +48,22 @@ export class SnapshotMetadata {
     }
   }
 
-  /** Runs `change` on the state, one at a time, and saves what it returns (unless undefined). */
-  update<T>(change: (state: MetadataState) => Promise<{ state?: MetadataState; result: T }>): Promise<T> {
+  /**
+   * Runs `change` on the state, one at a time, and saves what it returns (unless undefined). If
+   * the save fails (a full disk), `undo` runs, still under the lock: what the change made on
+   * disk goes before another process can reuse the ids it took.
+   */
+  update<T>(change: (state: MetadataState) => Promise<Change<T>>): Promise<T> {
     const run = this.#queue.then(async () => {
       await mkdir(join(this.#file, '..'), { recursive: true, mode: 0o700 });
       const held = await lock(this.#lock);
       try {
-        const { state, result } = await change(await this.read());
-        if (state !== undefined) await this.#write(state);
+        const { state, result, undo } = await change(await this.read());
+        if (state !== undefined)
+          await this.#write(state).catch(async (err) => {
+            await undo?.().catch(() => {});
+            throw err;
+          });
         return result;
       } finally {
         await held.release();

@@ -117,7 +117,8 @@ export class OverlaySnapshotter implements Snapshotter {
       state.snapshots[key] = record;
       const mounts = this.#mountsOf(state, key, record); // before any directory exists: it may refuse
       await this.#makeDirs(record.id);
-      return { state, result: mounts };
+      const undo = () => rm(this.#dir(record.id), { recursive: true, force: true });
+      return { state, result: mounts, undo };
     });
   }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +31,8 @@ interface SmallDisk {
   /** Grows or shrinks the tmpfs (`mount -o remount,size=`). */
   resize(mib: number): void;
   usedMiB(): number;
-  /** Fills the disk to the last byte with a file outside the state directory; returns its path. */
-  fill(): string;
+  /** Fills the disk with a file outside the state directory, leaving `pages` 4 KiB pages free; returns its path. */
+  fill(pages?: number): string;
 }
 
 /** A tmpfs of `mib` MiB holding BERTH_STATE_DIR, unmounted (then removed) when the test ends. */
@@ -55,11 +55,14 @@ async function smallDisk(t: Cleanup, dir: string, mib: number): Promise<SmallDis
     runDir: env.BERTH_RUN_DIR,
     berth: (args) => spawnSync(BERTH, args, { encoding: 'utf8', env, maxBuffer: 64 * MiB }),
     resize: (size) => execFileSync('mount', ['-o', `remount,size=${size}m`, mnt]),
-    fill: () => {
+    fill: (pages = 0) => {
       const filler = join(mnt, 'filler');
+      const spare = join(mnt, 'spare');
+      if (pages > 0) writeFileSync(spare, Buffer.alloc(pages * 4096));
       // dd stops at ENOSPC (exit 1) once every block is taken.
       spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4096'], { stdio: 'ignore' });
       assert.equal(statfsSync(mnt).bavail, 0, 'the disk is full');
+      rmSync(spare, { force: true });
       return filler;
     },
     usedMiB: () => {
@@ -275,6 +278,19 @@ describe('a full disk under the image store', () => {
     ok(disk.berth(['image', 'inspect', 'docker.io/fd/big:v1']));
     assert.equal(ok(disk.berth(['run', 'docker.io/fd/small:v1', 'cat', '/etc/hello'])), 'hello from berth\n');
     assertNothingHalfDone(disk.state, disk.runDir);
+
+    // Not a block left, even for the records of the container's own snapshot.
+    const filler = disk.fill();
+    const full = disk.berth(['run', 'docker.io/fd/small:v1', 'cat', '/etc/hello']);
+    assertDiskFull(full, 125, /\/state\/runs\/[0-9a-f]+\.json$/m);
+    assertNothingHalfDone(disk.state, disk.runDir);
+    await rm(filler);
+    // One page: the run record fits, the snapshot records after it do not.
+    const almost = disk.fill(1);
+    const records = disk.berth(['run', 'docker.io/fd/small:v1', 'cat', '/etc/hello']);
+    assertDiskFull(records, 125, /the snapshot records .*\/metadata\.json$/m);
+    assertNothingHalfDone(disk.state, disk.runDir);
+    await rm(almost);
 
     disk.resize(160);
     assert.equal(ok(disk.berth(['run', 'docker.io/fd/big:v1', 'ls', '/data'])), 'random\n');
