@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asBerthError, BerthError, isErrno, SyscallError } from './errors.ts';
+import { asBerthError, BerthError, diskFullError, isDiskFull, isErrno, SyscallError } from './errors.ts';
 
 describe('BerthError', () => {
   it('carries a stable code, category, message, hint and cause', () => {
@@ -71,6 +71,24 @@ describe('asBerthError', () => {
     assert.equal(wrapped.code, 'ERR_INTERNAL_UNEXPECTED');
     assert.equal(wrapped.message, 'boom');
     assert.equal(asBerthError('text').message, 'text');
+  });
+
+  it('reports a full disk as ERR_DISK_FULL naming the path, not as an internal error', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
+    const bare = asBerthError(enospc);
+    assert.deepEqual([bare.code, bare.category], ['ERR_DISK_FULL', 'FailedPrecondition']);
+    assert.equal(bare.message, 'no space left on device writing (write)');
+    const withPath = asBerthError(Object.assign(enospc, { path: '/state/x.tmp' }));
+    assert.equal(withPath.message, 'no space left on device writing /state/x.tmp');
+    assert.match(withPath.hint ?? '', /berth image prune/);
+    const named = diskFullError('layer sha256:ab', enospc);
+    assert.deepEqual([named.what, named.code, isDiskFull(named)], ['layer sha256:ab', 'ERR_DISK_FULL', true]);
+    assert.equal(isDiskFull(new SyscallError({ syscall: 'mkdir', errno: 'ENOSPC' })), true);
+    assert.equal(isDiskFull(Object.assign(new Error('q'), { code: 'EDQUOT' })), true);
+    assert.equal(isDiskFull(new Error('x')), false);
   });
 
   it('recognises Node system errors by code', () => {

@@ -96,6 +96,7 @@ function categoryForErrno(errno: string): ErrorCategory {
     case 'EPERM':
     case 'EACCES':
     case 'ENOSPC':
+    case 'EDQUOT':
     case 'EROFS':
       return 'FailedPrecondition';
     case 'EAGAIN':
@@ -111,9 +112,45 @@ export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
+/** True for a write refused because the filesystem (or the user's quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  if (err instanceof SyscallError) return err.errno === 'ENOSPC' || err.errno === 'EDQUOT';
+  if (err instanceof BerthError) return err.code === 'ERR_DISK_FULL';
+  return isErrno(err, 'ENOSPC') || isErrno(err, 'EDQUOT');
+}
+
+/** A write refused for lack of space; `what` names what was being written. */
+export class DiskFullError extends BerthError {
+  readonly what: string;
+
+  constructor(what: string, cause: unknown, hint?: string) {
+    super({
+      code: 'ERR_DISK_FULL',
+      category: 'FailedPrecondition',
+      message: `no space left on device writing ${what}`,
+      hint:
+        hint ??
+        "free space on that filesystem ('berth image prune' removes unused images and layers), then retry",
+      cause,
+    });
+    this.name = 'DiskFullError';
+    this.what = what;
+  }
+}
+
+/** The error a full disk surfaces as: `no space left on device writing <what>`; the hint defaults to the state directory's. */
+export function diskFullError(what: string, cause: unknown, hint?: string): DiskFullError {
+  return new DiskFullError(what, cause, hint);
+}
+
 /** Wraps an unknown thrown value so the CLI and API always report a BerthError. */
 export function asBerthError(err: unknown): BerthError {
   if (err instanceof BerthError) return err;
+  // A write no caller named: the path if Node knows it, else the system call.
+  if (isDiskFull(err)) {
+    const e = err as { path?: unknown; syscall?: unknown };
+    return diskFullError(typeof e.path === 'string' ? e.path : `(${String(e.syscall ?? 'write')})`, err);
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new BerthError({ code: 'ERR_INTERNAL_UNEXPECTED', category: 'Internal', message, cause: err });
 }

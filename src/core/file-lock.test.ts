@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { identityOf, lock, tryLock } from './file-lock.ts';
 
-/** What a lock file taken by this process holds: pid, then boot id and start time. */
-const OURS = `${process.pid}\n${identityOf(process.pid)}\n`;
+/** What a lock taken by this process names (its symlink target): pid, boot id, start time. */
+const OURS = `${process.pid} ${identityOf(process.pid)}`;
 
 describe('file locks', () => {
   let dir: string;
@@ -20,7 +29,7 @@ describe('file locks', () => {
     const path = join(dir, 'a.lock');
     const held = await tryLock(path);
     assert.ok(held);
-    assert.equal(readFileSync(path, 'utf8'), OURS);
+    assert.equal(readlinkSync(path), OURS, 'a symlink naming us: no data block needed');
     assert.equal(await tryLock(path), undefined, 'the holder itself cannot take it twice');
     await held.release();
     assert.equal(existsSync(path), false);
@@ -34,10 +43,10 @@ describe('file locks', () => {
     const path = join(dir, 'a.lock');
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.on('exit', resolve));
-    writeFileSync(path, `${dead.pid}\n`);
+    writeFileSync(path, `${dead.pid}\n`); // a regular file, as older Berth wrote
     const held = await tryLock(path);
     assert.ok(held, 'a dead holder’s lock is taken over');
-    assert.equal(readFileSync(path, 'utf8'), OURS);
+    assert.equal(readlinkSync(path), OURS, 'a symlink naming us: no data block needed');
     await held.release();
     assert.deepEqual(readdirSync(dir), []);
   });
@@ -52,23 +61,33 @@ describe('file locks', () => {
       assert.ok(boot && start, 'a live process has an identity');
       assert.equal(identityOf(pid), identityOf(pid), 'the same process, the same identity');
       // The live process itself holds it: not taken over.
-      writeFileSync(path, `${pid}\n${boot} ${start}\n`);
+      symlinkSync(`${pid} ${boot} ${start}`, path);
       assert.equal(await tryLock(path), undefined);
       // The same pid, but a holder started at another time, or in another boot: gone.
       for (const stale of [`${boot} ${Number(start) - 1}`, `00000000-0000-0000-0000-000000000000 ${start}`]) {
-        writeFileSync(path, `${pid}\n${stale}\n`);
+        rmSync(path, { force: true });
+        symlinkSync(`${pid} ${stale}`, path);
         const held = await tryLock(path);
         assert.ok(held, `a holder '${stale}' that is not process ${pid} is taken over`);
-        assert.equal(readFileSync(path, 'utf8'), OURS);
+        assert.equal(readlinkSync(path), OURS);
         await held.release();
       }
-      // A file from before identities (a pid alone) is judged by its pid.
+      // A regular file from before identities (a pid alone) is judged by its pid.
       writeFileSync(path, `${pid}\n`);
       assert.equal(await tryLock(path), undefined);
     } finally {
       live.kill('SIGKILL');
     }
     assert.deepEqual(readdirSync(dir), ['a.lock']);
+  });
+
+  it('honours a live holder’s lock whether symlink or regular file', async () => {
+    const path = join(dir, 'a.lock');
+    writeFileSync(path, `${process.ppid}\n`);
+    assert.equal(await tryLock(path), undefined);
+    rmSync(path);
+    symlinkSync(String(process.ppid), path);
+    assert.equal(await tryLock(path), undefined);
   });
 
   it('excludes every other process: concurrent read-modify-writes lose no update', async () => {

@@ -1,10 +1,14 @@
-// Lock files holding the holder's pid: the one cross-process lock of the content store, the image
-// store, the snapshotter and builds. A holder that died (SIGKILL, reboot) leaves a file whose pid
-// is gone, and the next caller takes it over. The file also names the holder's boot and start
-// time: lock files outlive a reboot in the state directory, and by then (or after pids wrap)
-// the dead holder's pid may be a live process's, which must not keep the lock held for ever.
+// Lock files naming their holder: the one cross-process lock of the content store, the image
+// store, the snapshotter, runs and builds. A holder that died (SIGKILL, reboot) leaves a lock
+// that names a process no longer there, and the next caller takes it over.
+// - The lock is a symlink whose target names the holder: it is created with its content in one
+//   step (never seen empty) and needs no data block, so it is taken on a full disk too, where the
+//   clean-up that frees space (prune, undoing a failed unpack) needs it.
+// - It names the holder's pid, boot id and start time: lock files outlive a reboot in the state
+//   directory, and by then (or after pids wrap) the dead holder's pid may be a live process's,
+//   which must not keep the lock held for ever.
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { isErrno } from './errors.ts';
 
 /** A held lock file; `release` removes it. */
@@ -39,21 +43,14 @@ export async function lock(path: string, options: { timeoutMs?: number } = {}): 
   }
 }
 
-/**
- * Creates the lock file with our pid already in it: written to a temp file and linked into place,
- * so no caller ever reads an empty lock file (between create and write) and takes it for stale.
- */
+/** Creates the lock: a symlink whose target names us (`<pid> <boot id> <start time>`); false if it exists. */
 function create(path: string): boolean {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${process.pid}\n${ownIdentity()}\n`, { flag: 'wx' });
   try {
-    linkSync(temp, path);
+    symlinkSync(`${process.pid} ${ownIdentity()}`, path);
     return true;
   } catch (err) {
     if (isErrno(err, 'EEXIST')) return false;
     throw err;
-  } finally {
-    removeFile(temp);
   }
 }
 
@@ -102,9 +99,17 @@ export interface LockHolder {
   identity: string | undefined;
 }
 
+/** Reads a lock: a symlink's target, or a regular file's `<pid>\n` as older Berth wrote. */
 function holderIn(path: string): LockHolder {
-  const [pidLine = '', identity] = readFileSync(path, 'utf8').split('\n');
-  return { pid: Number.parseInt(pidLine, 10), identity: identity || undefined };
+  let text: string;
+  try {
+    text = readlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, 'EINVAL')) throw err;
+    text = readFileSync(path, 'utf8');
+  }
+  const [pid = '', ...identity] = text.trim().split(/\s+/);
+  return { pid: Number.parseInt(pid, 10), identity: identity.length > 0 ? identity.join(' ') : undefined };
 }
 
 function alive({ pid, identity }: LockHolder): boolean {

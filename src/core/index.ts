@@ -1,5 +1,14 @@
 export type { BerthErrorOptions, ErrorCategory, SyscallErrorOptions } from './errors.ts';
-export { asBerthError, BerthError, isErrno, SyscallError } from './errors.ts';
+/** A full disk: `isDiskFull(err)` for ENOSPC/EDQUOT, `diskFullError(what, cause)` to report it. */
+export {
+  asBerthError,
+  BerthError,
+  DiskFullError,
+  diskFullError,
+  isDiskFull,
+  isErrno,
+  SyscallError,
+} from './errors.ts';
 export type { FileLock } from './file-lock.ts';
 /** Pid lock files: `tryLock` returns undefined while a live process holds it, `lock` waits. */
 export { breakLock, lock, removeFile, tryLock } from './file-lock.ts';

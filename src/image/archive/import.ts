@@ -44,6 +44,7 @@ export async function importRootfs(options: ImportOptions): Promise<ImageRecord>
   const created = (options.now ?? (() => new Date()))().toISOString();
   return createSingleLayerImage({
     layer: checkedTar(stream, what),
+    what: `the layer of ${what}`,
     content: options.content,
     images: options.images,
     runtime,

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError, isErrno } from '../../core/index.ts';
+import { BerthError, diskFullError, isDiskFull, isErrno } from '../../core/index.ts';
 import { type ContentStore, tempPathFor } from '../content/index.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
 import type { ImageStore } from '../store/index.ts';
@@ -48,7 +48,9 @@ export async function saveImages(options: SaveOptions): Promise<SaveResult> {
   }
   const chunks = Readable.from(tarChunks(plan.files, options));
   if (typeof options.output !== 'string') {
-    await pipeline(chunks, options.output, { end: false });
+    await pipeline(chunks, options.output, { end: false }).catch((err) => {
+      throw isDiskFull(err) ? diskFullError('the archive to its output stream', err, OUTPUT_HINT) : err;
+    });
     return result;
   }
   const temp = tempPathFor(options.output);
@@ -59,10 +61,12 @@ export async function saveImages(options: SaveOptions): Promise<SaveResult> {
     await rename(temp, options.output);
   } catch (err) {
     await unlink(temp).catch(() => {});
-    throw err;
+    throw isDiskFull(err) ? diskFullError(`the archive ${options.output}`, err, OUTPUT_HINT) : err;
   }
   return result;
 }
+
+const OUTPUT_HINT = 'free space where the archive goes, or write it elsewhere';
 
 /** By name: that name is recorded. By ID: every name the image has. */
 async function resolveItems(wanted: string[], store: ImageStore): Promise<SaveItem[]> {
@@ -123,7 +127,7 @@ async function writeDirectory(dir: string, files: PlannedFile[], options: SaveOp
   } catch (err) {
     if (created) await rm(dir, { recursive: true, force: true });
     else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
-    throw err;
+    throw isDiskFull(err) ? diskFullError(`the OCI layout ${dir}`, err, OUTPUT_HINT) : err;
   }
 }
 

@@ -21,6 +21,8 @@ export interface SingleLayerImage {
   created: string;
   createdBy: string;
   comment?: string;
+  /** Names the layer in errors, e.g. `the layer of rootfs.tar`. */
+  what?: string;
   /** Bytes of uncompressed layer seen so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -35,7 +37,7 @@ export interface LayerBlob {
 /** Compresses a tar stream into a gzip layer blob, hashing the uncompressed bytes as they pass. */
 export async function writeGzipLayer(
   tar: AsyncIterable<Uint8Array>,
-  options: { content: ContentStore; onProgress?: (bytes: number) => void },
+  options: { content: ContentStore; what?: string; onProgress?: (bytes: number) => void },
 ): Promise<LayerBlob> {
   const hash = createHash('sha256');
   let size = 0;
@@ -49,7 +51,7 @@ export async function writeGzipLayer(
   })();
   // pipeline, not pipe: an error in the source must reach the reader of the gzip stream.
   const gzip = pipeline(Readable.from(counted), createGzip({ level: 6 }), () => {});
-  const written = await options.content.write(gzip as AsyncIterable<Uint8Array>);
+  const written = await options.content.write(gzip as AsyncIterable<Uint8Array>, { what: options.what });
   return {
     descriptor: { mediaType: MediaType.ociLayerGzip, digest: written.digest, size: written.size },
     diffId: `sha256:${hash.digest('hex')}`,

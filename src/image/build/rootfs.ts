@@ -101,7 +101,10 @@ async function commitStep(o: {
     await o.deps.snapshotter.remove(o.key);
     return undefined;
   }
-  const blob = await writeGzipLayer(diffTar(o.upper, o.deps.syscalls), { content: o.deps.content });
+  const blob = await writeGzipLayer(diffTar(o.upper, o.deps.syscalls), {
+    content: o.deps.content,
+    what: 'the layer a build step made',
+  });
   const chain = chainIds([...o.layers.map((l) => l.diffId), blob.diffId]);
   try {
     await o.deps.snapshotter.commit(chain[chain.length - 1]!, o.key);

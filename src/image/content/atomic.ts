@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsync, openSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { diskFullError, isDiskFull } from '../../core/index.ts';
 
 /** A temp name next to `path` that no other process or call can pick (pid + random). */
 export function tempPathFor(path: string): string {
@@ -39,7 +40,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (err) {
     await handle.close();
     await unlink(temp).catch(() => {});
-    throw err;
+    throw isDiskFull(err) ? diskFullError(path, err) : err;
   }
   await handle.close();
   try {

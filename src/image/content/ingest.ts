@@ -43,6 +43,7 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
       ...expected(options),
       start: offset,
       prefix: partial,
+      file: partial,
     });
   } catch (err) {
     closeSync(fd);
@@ -52,10 +53,18 @@ async function resume(store: ContentStore, options: IngestOptions): Promise<Writ
   return store.commit(fd, partial, options);
 }
 
-/** Wrong bytes are discarded; bytes cut short (or a dropped connection) are kept to resume. */
+/**
+ * Wrong bytes are discarded; bytes cut short (or a dropped connection) are kept to resume. On a
+ * full disk the partial is discarded too: kept, it would hold the filesystem full for everything
+ * else on it until a prune (which spares young partials) or a retry.
+ */
 function keepsPartial(err: unknown): boolean {
   if (!(err instanceof BerthError)) return true;
-  return err.code !== 'ERR_IMAGE_DIGEST_MISMATCH' && err.code !== 'ERR_IMAGE_BLOB_SIZE_MISMATCH';
+  return (
+    err.code !== 'ERR_IMAGE_DIGEST_MISMATCH' &&
+    err.code !== 'ERR_IMAGE_BLOB_SIZE_MISMATCH' &&
+    err.code !== 'ERR_DISK_FULL'
+  );
 }
 
 async function ingestPrivately(store: ContentStore, options: IngestOptions): Promise<WrittenBlob> {
@@ -63,7 +72,7 @@ async function ingestPrivately(store: ContentStore, options: IngestOptions): Pro
   const source = await options.open(0);
   const fd = openSync(temp, 'wx', 0o644);
   try {
-    await appendVerified(fd, source.body, { ...expected(options), start: 0 });
+    await appendVerified(fd, source.body, { ...expected(options), start: 0, file: temp });
   } catch (err) {
     closeSync(fd);
     removeFile(temp);

@@ -136,7 +136,7 @@ export class ContentStore {
     let digest: Digest;
     try {
       const chunks = source instanceof Uint8Array ? [source] : source;
-      digest = await appendVerified(fd, chunks, { ...expected, start: 0 });
+      digest = await appendVerified(fd, chunks, { ...expected, start: 0, file: temp });
     } catch (err) {
       closeSync(fd);
       removeFile(temp);

@@ -1,4 +1,4 @@
-import { BerthError } from '../../core/index.ts';
+import { BerthError, diskFullError, isDiskFull } from '../../core/index.ts';
 import { type Digest, digestMismatch } from './digest.ts';
 import { openSink } from './sink.ts';
 
@@ -32,6 +32,8 @@ export async function appendVerified(
   options: ExpectedBlob & {
     start: number;
     prefix?: string;
+    /** The file `fd` writes, named when the disk is full. */
+    file?: string;
     onProgress?: (n: number) => void;
   },
 ): Promise<Digest> {
@@ -59,6 +61,7 @@ export async function appendVerified(
     // Keep what arrived before a dropped connection: the next attempt resumes after it. The
     // sink lets go of the file only once its writes are done, so the caller may close it.
     await sink.abandon();
+    if (isDiskFull(err)) throw diskFullError(options.file ? `${what} to ${options.file}` : what, err);
     throw err;
   }
   options.onProgress?.(size);

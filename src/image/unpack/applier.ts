@@ -16,7 +16,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { BerthError, SyscallError } from '../../core/index.ts';
+import { BerthError, diskFullError, isDiskFull, SyscallError } from '../../core/index.ts';
 import type { TarEntry, TarSink } from '../tar/index.ts';
 import { invalidLayer, printable } from '../tar/index.ts';
 import { unsafeLayer } from './errors.ts';
@@ -247,6 +247,7 @@ export class LayerApplier implements TarSink {
       step();
     } catch (err) {
       if (err instanceof BerthError) throw err;
+      if (isDiskFull(err)) throw diskFullError(describe(entry), err);
       const e = err as NodeJS.ErrnoException;
       if (typeof e.code !== 'string') throw err;
       throw new SyscallError({

@@ -1,7 +1,7 @@
 // unpackImage: layers → committed snapshots keyed by chain ID, sharing what already exists.
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BerthError, isErrno } from '../../core/index.ts';
+import { BerthError, DiskFullError, diskFullError, isDiskFull, isErrno } from '../../core/index.ts';
 import type { Mount, Snapshotter } from '../../storage/index.ts';
 import { chainIds } from './chain.ts';
 import { type UnpackLayerOptions, type UnpackLayerResult, unpackLayer } from './layer.ts';
@@ -90,7 +90,9 @@ async function unpackOne(request: UnpackImageRequest, step: Step): Promise<Unpac
       if (!isErrno(cleanup, 'ENOENT'))
         throw new AggregateError([err, cleanup], 'unpack failed and so did cleanup');
     });
-    throw err;
+    if (!isDiskFull(err)) throw err;
+    const inner = err instanceof DiskFullError ? ` (${err.what})` : '';
+    throw diskFullError(`layer ${step.layer.diffId}${inner}`, err);
   }
 }
 

@@ -8,7 +8,7 @@
 // state directory.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FileLock, isErrno, removeFile, tryLock } from '../../core/index.ts';
+import { diskFullError, type FileLock, isDiskFull, isErrno, removeFile, tryLock } from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
@@ -38,12 +38,14 @@ export async function claimRun(o: { stateDir: string; id: string; runDir: string
   const held = await tryLock(lockPath(o.stateDir, o.id));
   // Ids are 256 random bits: a held lock for a fresh one is a programmer mistake.
   if (held === undefined) throw new Error(`run ${o.id} is already owned`);
+  const path = recordPath(o.stateDir, o.id);
   try {
     const record: RunRecord = { runDir: o.runDir, pid: process.pid };
-    writeFileSync(recordPath(o.stateDir, o.id), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   } catch (err) {
+    removeFile(path); // a full disk leaves it created but empty
     await held.release();
-    throw err;
+    throw isDiskFull(err) ? diskFullError(`the run record ${path}`, err) : err;
   }
   return ownerOf(o.stateDir, o.id, held);
 }

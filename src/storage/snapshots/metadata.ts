@@ -4,9 +4,9 @@
 // drop its records, leaving directories no record names and snapshots a running container uses
 // unaccounted for. Directories are named by number, not by key, to keep overlay's lowerdir short.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno, lock } from '../../core/index.ts';
+import { diskFullError, isDiskFull, isErrno, lock } from '../../core/index.ts';
 import type { SnapshotKind } from './types.ts';
 
 export interface SnapshotRecord {
@@ -19,6 +19,13 @@ export interface SnapshotRecord {
 export interface MetadataState {
   nextId: number;
   snapshots: Record<string, SnapshotRecord>;
+}
+
+export interface Change<T> {
+  state?: MetadataState;
+  result: T;
+  /** Undoes what the change did on disk, if its state cannot be saved. */
+  undo?: () => Promise<void>;
 }
 
 export class SnapshotMetadata {
@@ -41,14 +48,22 @@ export class SnapshotMetadata {
     }
   }
 
-  /** Runs `change` on the state, one at a time, and saves what it returns (unless undefined). */
-  update<T>(change: (state: MetadataState) => Promise<{ state?: MetadataState; result: T }>): Promise<T> {
+  /**
+   * Runs `change` on the state, one at a time, and saves what it returns (unless undefined). If
+   * the save fails (a full disk), `undo` runs, still under the lock: what the change made on
+   * disk goes before another process can reuse the ids it took.
+   */
+  update<T>(change: (state: MetadataState) => Promise<Change<T>>): Promise<T> {
     const run = this.#queue.then(async () => {
       await mkdir(join(this.#file, '..'), { recursive: true, mode: 0o700 });
       const held = await lock(this.#lock);
       try {
-        const { state, result } = await change(await this.read());
-        if (state !== undefined) await this.#write(state);
+        const { state, result, undo } = await change(await this.read());
+        if (state !== undefined)
+          await this.#write(state).catch(async (err) => {
+            await undo?.().catch(() => {});
+            throw err;
+          });
         return result;
       } finally {
         await held.release();
@@ -60,7 +75,12 @@ export class SnapshotMetadata {
 
   async #write(state: MetadataState): Promise<void> {
     const temp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
-    await rename(temp, this.#file);
+    try {
+      await writeFile(temp, `${JSON.stringify(state, null, 1)}\n`, { mode: 0o600, flush: true });
+      await rename(temp, this.#file);
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      throw isDiskFull(err) ? diskFullError(`the snapshot records ${this.#file}`, err) : err;
+    }
   }
 }

@@ -2,7 +2,7 @@
 // committed snapshot is one overlay layer; an active one mounts as upper over its parents.
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError, isErrno } from '../../core/index.ts';
+import { BerthError, isDiskFull, isErrno } from '../../core/index.ts';
 import { type MetadataState, SnapshotMetadata, type SnapshotRecord } from './metadata.ts';
 import type { Mount, SnapshotInfo, SnapshotKind, Snapshotter, SnapshotUsage } from './types.ts';
 
@@ -45,15 +45,28 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async remove(key: string): Promise<void> {
-    const id = await this.#meta.update(async (state) => {
+    const id = await this.#dropRecord(key).catch(async (err) => {
+      // A full disk refuses the new records. An active snapshot's files are its own (no
+      // child, no other user): empty them to make room, then drop the record.
+      if (!isDiskFull(err)) throw err;
+      const record = find(await this.#meta.read(), key);
+      if (record.kind !== 'active') throw err;
+      await rm(join(this.#dir(record.id), 'fs'), { recursive: true, force: true });
+      await rm(join(this.#dir(record.id), 'work'), { recursive: true, force: true });
+      return this.#dropRecord(key);
+    });
+    // Records go first: a crash here leaves an orphan directory that cleanup() removes.
+    await rm(this.#dir(id), { recursive: true, force: true });
+  }
+
+  #dropRecord(key: string): Promise<number> {
+    return this.#meta.update(async (state) => {
       const record = find(state, key);
       const child = Object.entries(state.snapshots).find(([, r]) => r.parent === key);
       if (child !== undefined) throw conflict(`snapshot ${key} is the parent of ${child[0]}`);
       delete state.snapshots[key];
       return { state, result: record.id };
     });
-    // Records go first: a crash here leaves an orphan directory that cleanup() removes.
-    await rm(this.#dir(id), { recursive: true, force: true });
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
@@ -104,7 +117,8 @@ export class OverlaySnapshotter implements Snapshotter {
       state.snapshots[key] = record;
       const mounts = this.#mountsOf(state, key, record); // before any directory exists: it may refuse
       await this.#makeDirs(record.id);
-      return { state, result: mounts };
+      const undo = () => rm(this.#dir(record.id), { recursive: true, force: true });
+      return { state, result: mounts, undo };
     });
   }
 
