@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -49,8 +49,9 @@ describe('recoverRunLeftovers', () => {
     const runs = join(stateDir, 'runs');
     mkdirSync(runs, { recursive: true });
     if (o.lock !== false) {
-      const identity = o.identity === undefined ? '' : `${o.identity}\n`;
-      writeFileSync(join(runs, `${id}.lock`), `${o.pid ?? DEAD_PID}\n${identity}`);
+      // As src/core/file-lock.ts makes them: a symlink naming the holder (pid, then boot id and start time).
+      const identity = o.identity === undefined ? '' : ` ${o.identity}`;
+      symlinkSync(`${o.pid ?? DEAD_PID}${identity}`, join(runs, `${id}.lock`));
       const record = { runDir: o.runDir ?? runDir, pid: o.pid ?? DEAD_PID };
       writeFileSync(join(runs, `${id}.json`), JSON.stringify(record));
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -153,16 +153,18 @@ async function locksHeldBy(stateDir: string, pid: number): Promise<string[]> {
   const held: string[] = [];
   const entries = await readdir(stateDir, { recursive: true });
   for (const entry of entries.filter((e) => e.endsWith('.lock'))) {
-    const text = await readFile(join(stateDir, entry), 'utf8').catch(() => '');
+    // A lock is a symlink whose target is `<pid> <boot id> <start time>` (src/core/file-lock.ts).
+    const text = await readlink(join(stateDir, entry)).catch(() => '');
     if (Number.parseInt(text, 10) === pid) held.push(entry);
   }
   return held;
 }
 
-/** Rewrites a lock file's pid, keeping the rest (the dead holder's boot id and start time). */
+/** Rewrites a lock's pid, keeping the rest (the dead holder's boot id and start time). */
 async function reusePid(path: string, pid: number): Promise<void> {
-  const [, ...rest] = (await readFile(path, 'utf8')).split('\n');
-  await writeFile(path, [String(pid), ...rest].join('\n'));
+  const [, ...rest] = (await readlink(path)).split(' ');
+  await unlink(path);
+  await symlink([String(pid), ...rest].join(' '), path);
 }
 
 /** What a resumed pull must show: the big layer asked from where the partial ends, never from 0. */
