@@ -1,7 +1,10 @@
 // A real berthd on a temp socket with a temp state dir, stopped when the test ends, and a
 // throttling TCP proxy that shows when a client abandons a download half-way.
+import assert from 'node:assert/strict';
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,4 +149,27 @@ export async function untilFirstBlob(cli: ChildProcessWithoutNullStreams): Promi
     if (/transferred/.test(stderr)) break;
   }
   return stderr;
+}
+
+/** The names of the images recorded in a state dir's images.json. */
+export async function storedImages(stateDir: string): Promise<string[]> {
+  try {
+    const doc = JSON.parse(await readFile(join(stateDir, 'images', 'images.json'), 'utf8'));
+    return Object.values(doc.images ?? doc).flatMap((r) => (r as { names?: string[] }).names ?? []);
+  } catch {
+    return [];
+  }
+}
+
+/** Every blob in the store hashes to its name: no partial blob is visible. */
+export async function blobsAreComplete(stateDir: string): Promise<string[]> {
+  const dir = join(stateDir, 'content', 'blobs', 'sha256');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const hash = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
+    assert.equal(hash, name, `blob ${name} is complete`);
+  }
+  return names.map((n) => `sha256:${n}`);
 }

@@ -6,14 +6,19 @@
 // layer with a Range request instead of fetching its bytes again.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile, readlink, stat, symlink, unlink } from 'node:fs/promises';
+import { readdir, readlink, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
-import { startBerthd, startThrottlingProxy, type ThrottlingProxy } from './daemon-harness.ts';
+import {
+  blobsAreComplete,
+  startBerthd,
+  startThrottlingProxy,
+  storedImages,
+  type ThrottlingProxy,
+} from './daemon-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
@@ -124,28 +129,6 @@ async function kill(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
-}
-
-async function storedImages(stateDir: string): Promise<string[]> {
-  try {
-    const doc = JSON.parse(await readFile(join(stateDir, 'images', 'images.json'), 'utf8'));
-    return Object.values(doc.images ?? doc).flatMap((r) => (r as { names?: string[] }).names ?? []);
-  } catch {
-    return [];
-  }
-}
-
-/** Every blob in the store hashes to its name: no partial blob is visible. */
-async function blobsAreComplete(stateDir: string): Promise<string[]> {
-  const dir = join(stateDir, 'content', 'blobs', 'sha256');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const hash = createHash('sha256')
-      .update(await readFile(join(dir, name)))
-      .digest('hex');
-    assert.equal(hash, name, `blob ${name} is complete`);
-  }
-  return names.map((n) => `sha256:${n}`);
 }
 
 /** Lock files under the state dir whose holder pid is `pid`. */

@@ -5,14 +5,18 @@
 // state dir's daemon) answers.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
-import { startBerthd, startThrottlingProxy, untilFirstBlob } from './daemon-harness.ts';
+import {
+  blobsAreComplete,
+  startBerthd,
+  startThrottlingProxy,
+  storedImages,
+  untilFirstBlob,
+} from './daemon-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
@@ -38,28 +42,6 @@ async function setup(t: Cleanup, prefix: string): Promise<Setup> {
     berth: (args, options = {}) =>
       spawnSync(BERTH, args, { encoding: 'utf8', env: options.env ?? env, input: options.input }),
   };
-}
-
-async function storedImages(stateDir: string): Promise<string[]> {
-  try {
-    const doc = JSON.parse(await readFile(join(stateDir, 'images', 'images.json'), 'utf8'));
-    return Object.values(doc.images ?? doc).flatMap((r) => (r as { names?: string[] }).names ?? []);
-  } catch {
-    return [];
-  }
-}
-
-/** Every blob in the store hashes to its name: no partial blob is visible. */
-async function blobsAreComplete(stateDir: string): Promise<string[]> {
-  const dir = join(stateDir, 'content', 'blobs', 'sha256');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const hash = createHash('sha256')
-      .update(await readFile(join(dir, name)))
-      .digest('hex');
-    assert.equal(hash, name, `blob ${name} is complete`);
-  }
-  return names.map((n) => `sha256:${n}`);
 }
 
 describe('berth pull through berthd', () => {
