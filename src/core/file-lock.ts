@@ -32,6 +32,11 @@ export async function tryLock(path: string): Promise<FileLock | undefined> {
   }
   return undefined;
 }
+/** Whether a live process holds the lock at `path` (without taking it). */
+export function isLockHeld(path: string): boolean {
+  return holderOf(path) === 'alive';
+}
+
 /** Waits (polling) until the lock at `path` is ours; for short critical sections. */
 export async function lock(path: string, options: { timeoutMs?: number } = {}): Promise<FileLock> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

@@ -11,9 +11,9 @@ export { kernelNetworkSetup } from './drivers/loopback.ts';
 export type { RunRecovery, RunRecoveryDeps, RunRecoveryOptions } from './drivers/recover.ts';
 /** Cleans up after `berth run`s killed before their undo ran (owner dead); live runs are left alone. */
 export { KERNEL_RECOVERY, recoverRunLeftovers } from './drivers/recover.ts';
-export type { RunOwner, RunRecord } from './drivers/run-owner.ts';
-/** A run's owner lock and record in `<stateDir>/runs`, taken before it creates anything. */
-export { claimRun } from './drivers/run-owner.ts';
+export type { LiveRun, RunOwner, RunRecord } from './drivers/run-owner.ts';
+/** A run's owner lock and record in `<stateDir>/runs`, taken before it creates anything; the live ones. */
+export { claimRun, liveRuns } from './drivers/run-owner.ts';
 export type { ImageSourceOptions, PullPolicy } from './image.ts';
 /** Finds, builds (busybox) or pulls the image a container runs. */
 export { resolveRunImage } from './image.ts';

@@ -274,4 +274,21 @@ describe('berth run', () => {
     assertCleanedUp();
     assert.deepEqual(cgroupsOf(a.id), []);
   });
+
+  it('rmi refuses to delete the image a running container uses; untagging another name is fine', async () => {
+    const a = await startSleep(['--stop-timeout', '1']);
+    const refused = berth(['rmi', 'busybox']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, new RegExp(`used by running container ${a.id.slice(0, 12)}`));
+    assert.ok(berth(['images', '-q']).stdout.trim() !== '', 'the image is still there');
+    assert.ok(isRunning(a.sleepPid));
+    assert.equal(berth(['tag', 'busybox', 'extra:1']).status, 0);
+    assert.equal(berth(['rmi', 'extra:1']).status, 0, 'untagging one of several names');
+    a.child.kill('SIGTERM');
+    await once(a.child, 'exit');
+    assertCleanedUp();
+    const removed = berth(['rmi', 'busybox']);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(berth(['images', '-q']).stdout, '');
+  });
 });

@@ -11,7 +11,7 @@ import {
   parseReference,
   type RemoveResult,
 } from '../../image/index.ts';
-import { recoverRunLeftovers } from '../../instance/index.ts';
+import { liveRuns, recoverRunLeftovers } from '../../instance/index.ts';
 import { OverlaySnapshotter } from '../../storage/index.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { formatError, formatTable } from '../output.ts';
@@ -110,6 +110,8 @@ export const imageRemoveCommand: Command = {
   hosted: true,
   aliases: ['remove'],
   summary: 'Remove images (and the blobs no other image uses)',
+  description:
+    'An image a running container uses is not deleted, even with --force; removing one of its several names only untags it.',
   usage: 'image rm [-f] IMAGE...',
   options: { ...STORE_OPTIONS, force: { type: 'boolean', short: 'f' } },
   optionHelp: { ...STORE_HELP, force: 'remove an image by ID even when several names point to it' },
@@ -123,8 +125,10 @@ export const imageRemoveCommand: Command = {
       freedBytes: 0,
       snapshots: { removed: [], freedBytes: 0, orphansRemoved: 0 },
     };
+    const running = liveRuns(stateDirOf(ctx));
+    const usedBy = (id: Digest) => running.find((r) => r.image === id)?.id;
     for (const name of ctx.positionals) {
-      const result = await images.remove(name, { force: ctx.values.force === true });
+      const result = await images.remove(name, { force: ctx.values.force === true, usedBy });
       report.untagged.push(...result.untagged);
       report.deleted.push(...result.deleted);
       report.blobs.push(...result.blobs);

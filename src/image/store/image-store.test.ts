@@ -72,6 +72,20 @@ describe('ImageStore', () => {
     assert.deepEqual(await images.list(), []);
   });
 
+  it('does not delete an image a running container uses, even with force; untagging one name is fine', async (t) => {
+    const images = await tempImages(t);
+    await images.put(record('a', ['docker.io/library/app:1', 'docker.io/library/app:2']));
+    const usedBy = (id: Digest) => (id === d('a') ? 'c0ffee'.repeat(10) : undefined);
+    await assert.rejects(images.remove('aaaa', { force: true, usedBy }), {
+      code: 'ERR_IMAGE_IN_USE',
+      message: /image aaaaaaaaaaaa \(aaaa\) is used by running container c0ffeec0ffee/,
+    });
+    assert.deepEqual((await images.remove('app:1', { usedBy })).untagged, ['docker.io/library/app:1']);
+    await assert.rejects(images.remove('app:2', { usedBy }), { code: 'ERR_IMAGE_IN_USE' });
+    assert.deepEqual((await images.get('aaaa')).names, ['docker.io/library/app:2']);
+    assert.deepEqual((await images.remove('app:2', { usedBy: () => undefined })).deleted, [d('a')]);
+  });
+
   it('keeps every update when writers race', async (t) => {
     const images = await tempImages(t);
     await Promise.all(

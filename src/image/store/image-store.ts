@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BerthError, isErrno, lock } from '../../core/index.ts';
 import { type Digest, writeFileAtomic } from '../content/index.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
-import type { ImageRecord, RemoveResult } from './types.ts';
+import type { ImageRecord, RemoveOptions, RemoveResult } from './types.ts';
 
 interface StoreFile {
   version: 1;
@@ -86,7 +86,7 @@ export class ImageStore {
    * Removes a name; the image goes when its last name goes. Given an ID, removes the image,
    * which needs `force` when it still has more than one name.
    */
-  async remove(nameOrId: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
+  async remove(nameOrId: string, options: RemoveOptions = {}): Promise<RemoveResult> {
     return this.update((images) => {
       const image = findIn(images, nameOrId);
       if (!image) throw notFound(nameOrId);
@@ -102,6 +102,15 @@ export class ImageStore {
           category: 'Conflict',
           message: `image ${image.id.slice(7, 19)} is referenced by ${image.names.length} names (${image.names.join(', ')})`,
           hint: 'remove it by name, or use --force to remove every name',
+        });
+      }
+      const user = options.usedBy?.(image.id);
+      if (user !== undefined) {
+        throw new BerthError({
+          code: 'ERR_IMAGE_IN_USE',
+          category: 'Conflict',
+          message: `image ${image.id.slice(7, 19)} (${nameOrId}) is used by running container ${user.slice(0, 12)}`,
+          hint: 'stop the container first (it is removed when it exits); removing one of several names only untags',
         });
       }
       const untagged = [...image.names, ...image.repoDigests];

@@ -4,4 +4,4 @@ export { ImageStore } from './image-store.ts';
 export { imageLayers } from './layers.ts';
 export type { CollectSnapshotsOptions, CollectSnapshotsResult } from './snapshot-gc.ts';
 export { buildLockPath, collectSnapshots, snapshotLockPath } from './snapshot-gc.ts';
-export type { ImageRecord, ImageSource, RemoveResult } from './types.ts';
+export type { ImageRecord, ImageSource, RemoveOptions, RemoveResult } from './types.ts';

@@ -31,6 +31,13 @@ export interface ImageRecord {
   added: string;
 }
 
+export interface RemoveOptions {
+  /** Remove an image by ID even when several names point to it. */
+  force?: boolean;
+  /** The running container that uses image `id`, if any: such an image is not deleted (untagging one of several names is fine). */
+  usedBy?: (id: Digest) => string | undefined;
+}
+
 /** What `remove` did, in Docker's words: names untagged, images deleted. */
 export interface RemoveResult {
   untagged: string[];

@@ -82,6 +82,7 @@ export async function runContainerOnce(
     const content = ContentStore.forStateDir(o.stateDir);
     const images = ImageStore.forStateDir(o.stateDir);
     const image = await resolveRunImage(o.image, { ...o.source, content, images });
+    owner.recordImage(image.id);
     stop.check();
     const config = parseImageConfig(await content.readBytes(image.config.digest));
     const process = mergeProcessConfig(config, o);

@@ -6,9 +6,17 @@
 // (recover.ts). They live in the state directory, next to the snapshots they explain: the run
 // directory (/run) is a tmpfs gone after a reboot, and several run directories may share one
 // state directory.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { diskFullError, type FileLock, isDiskFull, isErrno, removeFile, tryLock } from '../../core/index.ts';
+import {
+  diskFullError,
+  type FileLock,
+  isDiskFull,
+  isErrno,
+  isLockHeld,
+  removeFile,
+  tryLock,
+} from '../../core/index.ts';
 
 /** What a run records about itself next to its lock. */
 export interface RunRecord {
@@ -16,6 +24,8 @@ export interface RunRecord {
   runDir: string;
   /** The owner's pid, as in the lock file (for people reading the record). */
   pid?: number;
+  /** The ID of the image it runs, once resolved: `berth rmi` refuses to delete it meanwhile. */
+  image?: string;
 }
 
 /** A run's held owner lock. */
@@ -24,6 +34,14 @@ export interface RunOwner {
   release(): Promise<void>;
   /** Removes only the lock, keeping the record for the next recovery to retry. */
   abandon(): Promise<void>;
+  /** Adds the ID of the image the run uses to its record. */
+  recordImage(image: string): void;
+}
+
+/** A run whose owner is alive, and the image it runs (unknown until resolved). */
+export interface LiveRun {
+  id: string;
+  image: string | undefined;
 }
 
 /** `<stateDir>/runs`: one lock and one record per run. */
@@ -38,16 +56,41 @@ export async function claimRun(o: { stateDir: string; id: string; runDir: string
   const held = await tryLock(lockPath(o.stateDir, o.id));
   // Ids are 256 random bits: a held lock for a fresh one is a programmer mistake.
   if (held === undefined) throw new Error(`run ${o.id} is already owned`);
-  const path = recordPath(o.stateDir, o.id);
   try {
-    const record: RunRecord = { runDir: o.runDir, pid: process.pid };
-    writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    writeRecord(o.stateDir, o.id, { runDir: o.runDir, pid: process.pid });
   } catch (err) {
-    removeFile(path); // a full disk leaves it created but empty
     await held.release();
+    throw err;
+  }
+  return ownerOf(o.stateDir, o.id, held, o.runDir);
+}
+
+/** The runs of `stateDir` whose owner is alive, with the image each runs. */
+export function liveRuns(stateDir: string): LiveRun[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir(stateDir));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+  const ids = names.flatMap((n) => /^([0-9a-f]{64})\.json$/.exec(n)?.[1] ?? []);
+  return ids
+    .filter((id) => isLockHeld(lockPath(stateDir, id)))
+    .map((id) => ({ id, image: readRunRecord(stateDir, id)?.image }));
+}
+
+/** Writes a run's record: a temp file renamed into place, so a reader never sees half of it. */
+function writeRecord(stateDir: string, id: string, record: RunRecord): void {
+  const path = recordPath(stateDir, id);
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    renameSync(temp, path);
+  } catch (err) {
+    removeFile(temp); // a full disk leaves it created but empty
     throw isDiskFull(err) ? diskFullError(`the run record ${path}`, err) : err;
   }
-  return ownerOf(o.stateDir, o.id, held);
 }
 
 /**
@@ -75,16 +118,21 @@ export function readRunRecord(stateDir: string, id: string): RunRecord | undefin
   return {
     runDir: record.runDir,
     ...(typeof record.pid === 'number' ? { pid: record.pid } : {}),
+    ...(typeof record.image === 'string' ? { image: record.image } : {}),
   };
 }
 
-function ownerOf(stateDir: string, id: string, held: FileLock): RunOwner {
+function ownerOf(stateDir: string, id: string, held: FileLock, runDir?: string): RunOwner {
   return {
     release: async () => {
       removeFile(recordPath(stateDir, id));
       await held.release();
     },
     abandon: () => held.release(),
+    recordImage: (image) => {
+      if (runDir === undefined) throw new Error('only the run that claimed it records its image');
+      writeRecord(stateDir, id, { runDir, pid: process.pid, image });
+    },
   };
 }
 
