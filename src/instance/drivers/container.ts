@@ -27,7 +27,7 @@ import { mergeProcessConfig, type ProcessOverrides } from '../process-config.ts'
 import { containerSpec, type NetworkMode } from './container-spec.ts';
 import { kernelNetworkSetup, type NetworkSetup } from './loopback.ts';
 import { KERNEL_RECOVERY, type RunRecoveryDeps, recoverRunLeftovers } from './recover.ts';
-import { claimRun } from './run-owner.ts';
+import { claimRun, type RunOwner } from './run-owner.ts';
 import { withSnapshotLock } from './snapshot-lock.ts';
 import { StopOnSignal } from './stop.ts';
 
@@ -75,14 +75,16 @@ export async function runContainerOnce(
   for (const warning of recovery.failed) o.onWarning?.(warning);
   const id = randomBytes(32).toString('hex');
   o.onId?.(id);
-  const owner = await claimRun({ stateDir: o.stateDir, id, runDir: o.runDir });
   const stop = new StopOnSignal(o.stopTimeoutMs ?? 10_000);
   const undo = new Undo(`container ${id.slice(0, 12)}`);
+  let owner: RunOwner | undefined;
   try {
     const content = ContentStore.forStateDir(o.stateDir);
     const images = ImageStore.forStateDir(o.stateDir);
     const image = await resolveRunImage(o.image, { ...o.source, content, images });
-    owner.recordImage(image.id);
+    // Claimed before anything of the run exists, once its image is known: the record names the
+    // image, which `berth rmi` then keeps while the run lives.
+    owner = await claimRun({ stateDir: o.stateDir, id, runDir: o.runDir, image: image.id });
     stop.check();
     const config = parseImageConfig(await content.readBytes(image.config.digest));
     const process = mergeProcessConfig(config, o);
@@ -122,10 +124,10 @@ export async function runContainerOnce(
     stop.dispose();
     await undo.run().catch(async (err: unknown) => {
       // Whatever could not be undone stays on record for the next run's recovery.
-      await owner.abandon();
+      await owner?.abandon();
       throw err;
     });
-    await owner.release();
+    await owner?.release();
   }
 }
 

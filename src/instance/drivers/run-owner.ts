@@ -24,7 +24,7 @@ export interface RunRecord {
   runDir: string;
   /** The owner's pid, as in the lock file (for people reading the record). */
   pid?: number;
-  /** The ID of the image it runs, once resolved: `berth rmi` refuses to delete it meanwhile. */
+  /** The ID of the image it runs: `berth rmi` refuses to delete it meanwhile. */
   image?: string;
 }
 
@@ -34,11 +34,9 @@ export interface RunOwner {
   release(): Promise<void>;
   /** Removes only the lock, keeping the record for the next recovery to retry. */
   abandon(): Promise<void>;
-  /** Adds the ID of the image the run uses to its record. */
-  recordImage(image: string): void;
 }
 
-/** A run whose owner is alive, and the image it runs (unknown until resolved). */
+/** A run whose owner is alive, and the image it runs (unknown for a record without one). */
 export interface LiveRun {
   id: string;
   image: string | undefined;
@@ -50,19 +48,26 @@ export function runsDir(stateDir: string): string {
 }
 
 /** Takes the owner lock of run `id` and writes its record; before the run creates anything. */
-export async function claimRun(o: { stateDir: string; id: string; runDir: string }): Promise<RunOwner> {
+export async function claimRun(o: {
+  stateDir: string;
+  id: string;
+  runDir: string;
+  image?: string;
+}): Promise<RunOwner> {
   const dir = runsDir(o.stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const held = await tryLock(lockPath(o.stateDir, o.id));
   // Ids are 256 random bits: a held lock for a fresh one is a programmer mistake.
   if (held === undefined) throw new Error(`run ${o.id} is already owned`);
   try {
-    writeRecord(o.stateDir, o.id, { runDir: o.runDir, pid: process.pid });
+    const record: RunRecord = { runDir: o.runDir, pid: process.pid };
+    if (o.image !== undefined) record.image = o.image;
+    writeRecord(o.stateDir, o.id, record);
   } catch (err) {
     await held.release();
     throw err;
   }
-  return ownerOf(o.stateDir, o.id, held, o.runDir);
+  return ownerOf(o.stateDir, o.id, held);
 }
 
 /** The runs of `stateDir` whose owner is alive, with the image each runs. */
@@ -122,17 +127,13 @@ export function readRunRecord(stateDir: string, id: string): RunRecord | undefin
   };
 }
 
-function ownerOf(stateDir: string, id: string, held: FileLock, runDir?: string): RunOwner {
+function ownerOf(stateDir: string, id: string, held: FileLock): RunOwner {
   return {
     release: async () => {
       removeFile(recordPath(stateDir, id));
       await held.release();
     },
     abandon: () => held.release(),
-    recordImage: (image) => {
-      if (runDir === undefined) throw new Error('only the run that claimed it records its image');
-      writeRecord(stateDir, id, { runDir, pid: process.pid, image });
-    },
   };
 }
 
