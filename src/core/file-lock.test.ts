@@ -81,6 +81,26 @@ describe('file locks', () => {
     assert.deepEqual(readdirSync(dir), ['a.lock']);
   });
 
+  it('takes over a lock whose holder is a zombie (dead, but not reaped)', async (t) => {
+    // `sleep 30` (exec'd by sh) never reaps the `sleep 0` it was given as a child.
+    const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 30']);
+    t.after(() => parent.kill('SIGKILL'));
+    const children = `/proc/${parent.pid}/task/${parent.pid}/children`;
+    const state = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    let zombie = '';
+    for (let i = 0; i < 500 && !(zombie && state(zombie) === 'Z'); i++) {
+      zombie = readFileSync(children, 'utf8').trim();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(state(zombie), 'Z', 'the child is a zombie');
+    assert.equal(identityOf(Number(zombie)), undefined, 'a zombie has no identity: it holds nothing');
+    const path = join(dir, 'a.lock');
+    writeFileSync(path, `${zombie}\n`);
+    const held = await tryLock(path);
+    assert.ok(held, 'a zombie’s lock is taken over');
+    await held.release();
+  });
+
   it('honours a live holder’s lock whether symlink or regular file', async () => {
     const path = join(dir, 'a.lock');
     writeFileSync(path, `${process.ppid}\n`);

@@ -119,15 +119,10 @@ function holderIn(path: string): LockHolder {
 
 function alive({ pid, identity }: LockHolder): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  // A file written before identities (a pid alone) is judged by its pid alone.
-  if (identity !== undefined) return identity === identityOf(pid);
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return !isErrno(err, 'ESRCH');
-  }
+  if (pid === process.pid) return identity === undefined || identity === ownIdentity();
+  const running = identityOf(pid);
+  // A lock written before identities (a pid alone) is judged by its pid alone.
+  return running !== undefined && (identity === undefined || identity === running);
 }
 
 let own: string | undefined;
@@ -141,7 +136,8 @@ function ownIdentity(): string {
 /**
  * `<boot id> <start time in clock ticks since boot>` of process `pid` (field 22 of its
  * /proc stat, after the parenthesised name, which may hold spaces); undefined when no such
- * process runs. A pid with the same identity is the same process.
+ * process runs, or only its zombie is left (it holds nothing, and a parent or an init that does
+ * not reap may leave it for good). A pid with the same identity is the same process.
  */
 export function identityOf(pid: number): string | undefined {
   let stat: string;
@@ -151,8 +147,9 @@ export function identityOf(pid: number): string | undefined {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ESRCH')) return undefined;
     throw err;
   }
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  return `${bootId()} ${start}`;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+  return `${bootId()} ${fields[19]}`;
 }
 
 let boot: string | undefined;
