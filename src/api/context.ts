@@ -5,4 +5,4 @@ export interface ApiContext {
 }
 
 /** The REST API's version: bumped with each change listed in docs/reference/api-changes.md. */
-export const API_VERSION = '0.3.0';
+export const API_VERSION = '0.4.0';

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { asBerthError, BerthError, type Logger } from '../core/index.ts';
+import { KEEP_ALIVE_MS, startKeepAlive } from './keep-alive.ts';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -42,12 +43,22 @@ function errorResponse(err: unknown): JsonResponse {
   return { status: httpStatusFor(asBerthError(err).category), body: errorBody(err) };
 }
 
+/** What `createApiServer` serves and how. */
+export interface ApiServerOptions {
+  routes: Route[];
+  log: Logger;
+  now?: () => number;
+  /** A quiet stream gets a keep-alive line after this long (default KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
+}
+
 /** An HTTP server for `routes` that logs one structured line a request. */
-export function createApiServer(options: { routes: Route[]; log: Logger; now?: () => number }): Server {
+export function createApiServer(options: ApiServerOptions): Server {
   const now = options.now ?? (() => performance.now());
+  const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   return createServer((req, res) => {
     const started = now();
-    void serve(options.routes, req, res).then((outcome) => {
+    void serve({ routes: options.routes, keepAliveMs }, req, res).then((outcome) => {
       options.log.info('request', {
         method: req.method,
         path: req.url,
@@ -64,7 +75,11 @@ interface Outcome {
   error?: string;
 }
 
-async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<Outcome> {
+async function serve(
+  { routes, keepAliveMs }: { routes: Route[]; keepAliveMs: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Outcome> {
   const gone = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) gone.abort();
@@ -82,7 +97,7 @@ async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse)
   } catch (err) {
     response = errorResponse(err);
   }
-  if (isStream(response)) return sendStream(res, response, gone.signal);
+  if (isStream(response)) return sendStream(res, response, { gone: gone.signal, keepAliveMs });
   const text = `${JSON.stringify(response.body)}\n`;
   res.writeHead(response.status, {
     'content-type': 'application/json',
@@ -92,23 +107,30 @@ async function serve(routes: Route[], req: IncomingMessage, res: ServerResponse)
   return { status: response.status };
 }
 
-/** Sends each event as a JSON line as it comes, waiting for the socket to drain; stops when the caller goes. */
+/**
+ * Sends each event as a JSON line as it comes, waiting for the socket to drain, and a keep-alive
+ * line when nothing else was sent for `keepAliveMs`; stops when the caller goes.
+ */
 async function sendStream(
   res: ServerResponse,
   response: StreamResponse,
-  gone: AbortSignal,
+  { gone, keepAliveMs }: { gone: AbortSignal; keepAliveMs: number },
 ): Promise<Outcome> {
   res.writeHead(response.status, { 'content-type': 'application/x-ndjson' });
   res.flushHeaders();
   const outcome: Outcome = { status: response.status };
+  const keepAlive = startKeepAlive(res, keepAliveMs);
   try {
     for await (const event of response.events) {
       if (gone.aborted) break;
+      keepAlive.wrote();
       if (!res.write(`${JSON.stringify(event)}\n`)) await once(res, 'drain', { signal: gone });
     }
   } catch (err) {
     outcome.error = gone.aborted ? 'client gone' : asBerthError(err).code;
     if (!gone.aborted) res.write(`${JSON.stringify(errorBody(err))}\n`);
+  } finally {
+    keepAlive.stop();
   }
   if (gone.aborted) outcome.error ??= 'client gone';
   res.end();

@@ -111,8 +111,16 @@ describe('POST /v1/images/pull without a socket', () => {
 });
 
 describe('NDJSON streaming over a unix socket', () => {
-  function serveOnSocket(t: { after(fn: () => unknown): void }, routes: Route[]): Promise<string> {
-    const server = createApiServer({ routes, log: createLogger({ level: 'error' }) });
+  function serveOnSocket(
+    t: { after(fn: () => unknown): void },
+    routes: Route[],
+    keepAliveMs?: number,
+  ): Promise<string> {
+    const server = createApiServer({
+      routes,
+      log: createLogger({ level: 'error' }),
+      ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+    });
     return listenOnTempSocket(t, server, 'api.sock');
   }
 
@@ -187,5 +195,46 @@ describe('NDJSON streaming over a unix socket', () => {
       req.once('timeout', reject);
     });
     await sawAbort;
+  });
+
+  it('writes keep-alive lines while a stream is quiet, and none once it ended', async (t) => {
+    let resume!: () => void;
+    const quiet = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const route: Route = {
+      method: 'POST',
+      path: '/v1/quiet',
+      handle: async () => ({
+        status: 200,
+        events: (async function* () {
+          yield { progress: 1 };
+          await quiet;
+          yield { image: 'x' };
+        })(),
+      }),
+    };
+    const socketPath = await serveOnSocket(t, [route], 10);
+    const lines = await new Promise<unknown[]>((resolve, reject) => {
+      const req = request({ socketPath, method: 'POST', path: '/v1/quiet' }, (res) => {
+        const seen: unknown[] = [];
+        let pending = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          pending += d;
+          const complete = pending.split('\n');
+          pending = complete.pop() ?? '';
+          seen.push(...complete.map((l) => JSON.parse(l)));
+          // Two heartbeats in a row: the stream was quiet for two intervals; let it finish.
+          if (seen.filter((l) => JSON.stringify(l) === '{"keepalive":true}').length === 2) resume();
+        });
+        res.on('end', () => resolve(seen));
+      });
+      req.on('error', reject).end();
+    });
+    // Between the two events only keep-alives (two or more, as the host's scheduling goes).
+    assert.deepEqual(lines[0], { progress: 1 });
+    assert.deepEqual(lines.at(-1), { image: 'x' });
+    assert.ok(lines.length >= 4);
+    for (const line of lines.slice(1, -1)) assert.deepEqual(line, { keepalive: true });
   });
 });

@@ -8,17 +8,22 @@ import { listenOnTempSocket } from '../../test/fixtures/unix-server.ts';
 import { BerthError } from '../core/index.ts';
 import { BerthdClient } from './berthd.ts';
 import { daemonHost } from './host.ts';
+import { idleTimeoutFromEnv } from './idle.ts';
 
 type Cleanup = { after(fn: () => unknown): void };
 
 /** A stand-in daemon on a temp unix socket that answers every request with `answer`. */
-async function fakeDaemon(t: Cleanup, answer: (res: ServerResponse) => void): Promise<BerthdClient> {
+async function fakeDaemon(
+  t: Cleanup,
+  answer: (res: ServerResponse) => void,
+  idleTimeoutMs?: number,
+): Promise<BerthdClient> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => answer(res));
   });
   const socketPath = await listenOnTempSocket(t, server, 'berthd.sock');
-  return new BerthdClient({ socketPath });
+  return new BerthdClient({ socketPath, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) });
 }
 
 function ndjson(res: ServerResponse, text: string, end = true): void {
@@ -108,13 +113,117 @@ describe('BerthdClient.pullImage', () => {
     }
   });
 
-  it('refuses a line that is not JSON, or an event it does not know', async (t) => {
+  it('refuses a line that is not JSON, or not an object', async (t) => {
     const garbage = await fakeDaemon(t, (res) => ndjson(res, 'hello\n'));
     const err = await pullError(garbage);
     assert.equal(err.code, 'ERR_CLIENT_BAD_RESPONSE');
     assert.match(err.message, /not JSON: "hello"/);
-    const unknown = await fakeDaemon(t, (res) => ndjson(res, '{"status": "pulling"}\n'));
-    assert.equal((await pullError(unknown)).code, 'ERR_CLIENT_BAD_RESPONSE');
+    const scalar = await fakeDaemon(t, (res) => ndjson(res, '7\n'));
+    assert.match((await pullError(scalar)).message, /a line that is not an object: 7$/);
+  });
+
+  it('skips keep-alive lines and events it does not know', async (t) => {
+    const client = await fakeDaemon(t, (res) =>
+      ndjson(
+        res,
+        [
+          { keepalive: true },
+          { progress },
+          { keepalive: true },
+          { status: 'newer' },
+          { image: { id: 'sha256:x' } },
+        ]
+          .map((line) => `${JSON.stringify(line)}\n`)
+          .join(''),
+      ),
+    );
+    const seen: unknown[] = [];
+    const image = await client.pullImage({ reference: 'busybox' }, { onProgress: (e) => seen.push(e) });
+    assert.deepEqual(image, { id: 'sha256:x' });
+    assert.deepEqual(seen, [progress]);
+    const onlyKeepAlive = await fakeDaemon(t, (res) => ndjson(res, '{"keepalive":true}\n'));
+    assert.equal((await pullError(onlyKeepAlive)).code, 'ERR_CLIENT_STREAM_TRUNCATED');
+  });
+});
+
+describe('BerthdClient idle limit', () => {
+  /** A daemon whose answer stops after `text`, its connection left open; resolves `closed` when the client hangs up. */
+  async function stuckDaemon(t: Cleanup, text: string | undefined, idleTimeoutMs: number) {
+    let hungUp!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      hungUp = resolve;
+    });
+    const client = await fakeDaemon(
+      t,
+      (res) => {
+        res.socket?.once('close', hungUp);
+        if (text !== undefined) {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+          res.write(text);
+        }
+      },
+      idleTimeoutMs,
+    );
+    return { client, closed };
+  }
+
+  it('gives up on a daemon that stops mid-stream, closing the connection', async (t) => {
+    const { client, closed } = await stuckDaemon(t, `${JSON.stringify({ progress })}\n`, 50);
+    const seen: unknown[] = [];
+    const err = await client
+      .pullImage({ reference: 'busybox' }, { onProgress: (e) => seen.push(e) })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof BerthError, `a BerthError, got ${err}`);
+    assert.equal(err.code, 'ERR_CLIENT_DAEMON_UNRESPONSIVE');
+    assert.equal(err.category, 'Unavailable');
+    assert.equal(err.message, 'pull busybox through berthd: berthd stopped answering (nothing for 0.05 s)');
+    assert.match(err.hint ?? '', /downloaded so far are kept: check berthd .*or pull with --no-daemon/);
+    assert.deepEqual(seen, [progress]);
+    await closed;
+  });
+
+  it('gives up on a daemon that accepted the request and never answered', async (t) => {
+    const { client, closed } = await stuckDaemon(t, undefined, 50);
+    assert.equal((await pullError(client)).code, 'ERR_CLIENT_DAEMON_UNRESPONSIVE');
+    await closed;
+    const version = await client.version().catch((e: unknown) => e);
+    assert.ok(version instanceof BerthError);
+    assert.equal(version.message, 'GET /v1/version: berthd stopped answering (nothing for 0.05 s)');
+  });
+
+  it('waits past the limit while keep-alive lines keep coming', async (t) => {
+    // 60 keep-alives 10 ms apart: a stream far longer than the 300 ms limit, never quiet that long.
+    const client = await fakeDaemon(
+      t,
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        let sent = 0;
+        const beat = setInterval(() => {
+          if (++sent < 60) res.write('{"keepalive":true}\n');
+          else {
+            clearInterval(beat);
+            res.end(`${JSON.stringify({ image: { id: 'sha256:x' } })}\n`);
+          }
+        }, 10);
+        res.once('close', () => clearInterval(beat));
+      },
+      300,
+    );
+    assert.deepEqual(await client.pullImage({ reference: 'busybox' }), { id: 'sha256:x' });
+  });
+});
+
+describe('idleTimeoutFromEnv', () => {
+  it('reads BERTH_CLIENT_IDLE_TIMEOUT in seconds, refusing what is not a positive number', () => {
+    assert.equal(idleTimeoutFromEnv({}), undefined);
+    assert.equal(idleTimeoutFromEnv({ BERTH_CLIENT_IDLE_TIMEOUT: '' }), undefined);
+    assert.equal(idleTimeoutFromEnv({ BERTH_CLIENT_IDLE_TIMEOUT: '3' }), 3000);
+    assert.equal(idleTimeoutFromEnv({ BERTH_CLIENT_IDLE_TIMEOUT: '0.5' }), 500);
+    for (const bad of ['0', '-1', 'soon', '1e3', '1.2.3', 'Infinity']) {
+      assert.throws(() => idleTimeoutFromEnv({ BERTH_CLIENT_IDLE_TIMEOUT: bad }), {
+        code: 'ERR_CLIENT_IDLE_TIMEOUT_INVALID',
+      });
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { type IncomingMessage, type RequestOptions, request } from 'node:http';
 import { BerthError } from '../core/index.ts';
 // Types only: erased at run time, so this client loads none of the image module's code.
 import type { ImageRecord, TransferProgress } from '../image/index.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, daemonUnresponsive } from './idle.ts';
 import { parseJsonLines, streamCutShort } from './ndjson.ts';
 import { badResponse, errorFromWire } from './wire.ts';
 
@@ -38,16 +39,27 @@ export interface PullCallbacks {
 // A pull cut short keeps what it downloaded (docs/design/daemon-pull.md, "A killed daemon").
 const PULL_CUT_SHORT_HINT =
   'the layers downloaded so far are kept: start berthd again and pull again to resume, or pull with --no-daemon';
+const PULL_UNRESPONSIVE_HINT =
+  'the layers downloaded so far are kept: check berthd (its log; a stopped process resumes with kill -CONT) or restart it and pull again to resume, or pull with --no-daemon';
 
 // Errors that mean "no daemon here" rather than "the daemon failed".
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTSOCK', 'EPERM']);
 
+/** Where berthd listens, and how long it may stay silent. */
+export interface BerthdClientOptions {
+  socketPath: string;
+  /** A request fails with ERR_CLIENT_DAEMON_UNRESPONSIVE when no byte arrives for this long (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
 /** A typed client of berthd's REST API over its unix socket. */
 export class BerthdClient {
   readonly socketPath: string;
+  readonly idleTimeoutMs: number;
 
-  constructor(options: { socketPath: string }) {
+  constructor(options: BerthdClientOptions) {
     this.socketPath = options.socketPath;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   /** The daemon's version, or undefined when no daemon answers on the socket (no socket, refused, no permission). */
@@ -84,17 +96,21 @@ export class BerthdClient {
       signal: callbacks.signal,
       what,
       cutShortHint: PULL_CUT_SHORT_HINT,
+      unresponsiveHint: PULL_UNRESPONSIVE_HINT,
     });
     if (res.statusCode !== 200) throw await failure(res, what);
     callbacks.onStarted?.();
     let image: ImageRecord | undefined;
     try {
       for await (const line of parseJsonLines(res, what)) {
-        const event = (line ?? {}) as { progress?: TransferProgress; image?: ImageRecord; error?: unknown };
+        if (typeof line !== 'object' || line === null || Array.isArray(line)) {
+          throw badResponse(what, `a line that is not an object: ${JSON.stringify(line)}`);
+        }
+        const event = line as { progress?: TransferProgress; image?: ImageRecord; error?: unknown };
         if (event.progress) callbacks.onProgress?.(event.progress);
         else if (event.image) image = event.image;
         else if (event.error) throw errorFromWire(event.error, what);
-        else throw badResponse(what, JSON.stringify(line));
+        // Anything else ({"keepalive": true}, a line a newer daemon adds) is skipped (api.md).
       }
     } catch (err) {
       if (err instanceof BerthError) throw err;
@@ -125,8 +141,10 @@ export class BerthdClient {
     /** Names the operation in errors (default `METHOD path`). */
     what?: string;
     cutShortHint?: string;
+    unresponsiveHint?: string;
   }): Promise<IncomingMessage> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const what = req.what ?? `${req.method} ${req.path}`;
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = { host: 'berthd' };
       if (payload !== undefined) headers['content-type'] = 'application/json';
@@ -142,14 +160,25 @@ export class BerthdClient {
         signal: req.signal,
       };
       const r = request(options);
-      r.once('response', resolve);
-      r.once('error', (err: NodeJS.ErrnoException) => {
+      let response: IncomingMessage | undefined;
+      r.once('response', (res: IncomingMessage) => {
+        response = res;
+        resolve(res);
+      });
+      // The socket's idle timer counts every byte, keep-alive lines included, before and
+      // during the answer: a daemon that accepted the connection and then hangs is caught too.
+      r.setTimeout(this.idleTimeoutMs, () => {
+        const err = daemonUnresponsive(what, this.idleTimeoutMs, req.unresponsiveHint);
+        // The reader of the answer (if it began) fails with this error, not a broken connection.
+        response?.destroy(err);
+        r.destroy(err);
+      });
+      // `on`, not `once`: a request destroyed after its answer began may report another error.
+      r.on('error', (err: NodeJS.ErrnoException) => {
         if (req.signal?.aborted) reject(req.signal.reason);
+        else if (err instanceof BerthError) reject(err);
         else if (err.code && UNREACHABLE.has(err.code)) reject(unreachable(this.socketPath, err));
-        else
-          reject(
-            streamCutShort(req.what ?? `${req.method} ${req.path}`, { cause: err, hint: req.cutShortHint }),
-          );
+        else reject(streamCutShort(what, { cause: err, hint: req.cutShortHint }));
       });
       r.end(payload);
     });

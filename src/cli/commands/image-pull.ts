@@ -1,7 +1,7 @@
 // `berth pull`: through berthd when it serves this command's state dir, in this process otherwise.
 // The daemon path loads no image-store or registry code (only the reference parser and the
 // credentials file reader), so its start-up stays close to `berth version`'s.
-import { BerthdClient, daemonHost, type PullRequest } from '../../client/index.ts';
+import { BerthdClient, daemonHost, idleTimeoutFromEnv, type PullRequest } from '../../client/index.ts';
 import { BerthError } from '../../core/index.ts';
 import type { ImageRecord } from '../../image/index.ts';
 import { familiarName, type ImageReference, parseReference } from '../../image/reference/index.ts';
@@ -31,7 +31,9 @@ export const imagePullCommand: Command = {
     'this command (--state-dir, BERTH_STATE_DIR); the CLI sends the credentials stored by',
     "'berth login' for the image's registry. Otherwise the pull runs in this process.",
     "--no-daemon, or a --state-dir other than the daemon's, always pulls in this process;",
-    '--debug says which way the pull went. Ctrl-C stops the pull either way.',
+    '--debug says which way the pull went. Ctrl-C stops the pull either way. A daemon that sends',
+    'nothing for 30 s (BERTH_CLIENT_IDLE_TIMEOUT, in seconds) is given up on: berthd sends a',
+    'keep-alive line every 5 s of a quiet pull, so it is stopped or stuck.',
   ].join('\n'),
   options: {
     ...STORE_OPTIONS,
@@ -79,7 +81,11 @@ async function pullThroughDaemon(
   const settings = registrySettings(ctx);
   const credentials = storedCredentials(reference.registry, authFileOf(ctx));
   const platform = stringValue(ctx, 'platform');
-  const daemon = new BerthdClient({ socketPath: host.socketPath });
+  const idleTimeoutMs = idleTimeoutFromEnv(ctx.io.env);
+  const daemon = new BerthdClient({
+    socketPath: host.socketPath,
+    ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
+  });
   const body: PullRequest = {
     reference: requirePositional(ctx, 0, 'image name', 'pull'),
     stateDir,

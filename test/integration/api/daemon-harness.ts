@@ -22,7 +22,7 @@ export interface RunningDaemon {
   waitForLog(pattern: RegExp): Promise<void>;
 }
 
-/** Starts bin/berthd serving `dir/state` on `dir/berthd.sock`; SIGTERM and wait when the test ends. */
+/** Starts bin/berthd serving `dir/state` on `dir/berthd.sock`; SIGTERM (and SIGCONT) and wait when the test ends. */
 export async function startBerthd(t: Cleanup, dir: string): Promise<RunningDaemon> {
   const socketPath = join(dir, 'berthd.sock');
   const stateDir = join(dir, 'state');
@@ -42,6 +42,8 @@ export async function startBerthd(t: Cleanup, dir: string): Promise<RunningDaemo
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
+    // A daemon a test stopped (SIGSTOP) acts on SIGTERM only once continued.
+    child.kill('SIGCONT');
     await exited;
   });
   const daemon: RunningDaemon = {
