@@ -2,7 +2,7 @@
 // filesystem and a command (StepRunner); this builds the OCI spec and runs it with the runtime.
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepRunner, StepRunOptions } from '../../image/index.ts';
 import { useHostNetwork } from '../../instance/index.ts';
@@ -28,34 +28,57 @@ export function stepSpec(o: StepRunOptions): Spec {
   return spec;
 }
 
-/** Runs each step as a foreground container under `stateRoot`; output goes to a file it tails. */
-export function runtimeStepRunner(options: { stateRoot: string }): StepRunner {
+/**
+ * Runs each step as a foreground container under `stateRoot`. Its bundle and output log go in a
+ * `step-…` directory there too, not on the state directory's filesystem: when a step fills that,
+ * the output saying so (`No space left on device`) must still reach the user.
+ */
+export function runtimeStepRunner(options: { stateRoot: string }): StepRunner & {
+  /** Removes the directories of steps an interrupted build left (call holding the build lock). */
+  removeLeftovers(): Promise<void>;
+} {
   const store = new StateStore(options.stateRoot);
   return {
     async run(o) {
-      const bundle = join(o.scratch, 'bundle');
-      await mkdir(bundle, { recursive: true });
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(stepSpec(o)));
-      // A file rather than a pipe: a daemon the step leaves running cannot hold the build open.
-      const log = join(o.scratch, 'output.log');
-      const fd = openSync(log, 'w');
-      const tail = new LogTail(log, o.onOutput);
+      const hex = randomBytes(6).toString('hex');
+      const dir = join(options.stateRoot, `step-${hex}`);
+      await mkdir(join(dir, 'bundle'), { recursive: true, mode: 0o700 });
       try {
-        const id = `berth-build-${randomBytes(6).toString('hex')}`;
-        const exitCode = await runContainer({
-          store,
-          id,
-          bundle,
-          stdio: ['ignore', fd, fd],
-          noNewKeyring: true,
-        });
-        return { exitCode };
+        await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(stepSpec(o)));
+        return { exitCode: await runLogged(store, { id: `berth-build-${hex}`, dir, onOutput: o.onOutput }) };
       } finally {
-        closeSync(fd);
-        tail.stop();
+        await rm(dir, { recursive: true, force: true });
       }
     },
+    async removeLeftovers() {
+      const names = await readdir(options.stateRoot).catch(() => []);
+      for (const name of names.filter((n) => n.startsWith('step-')))
+        await rm(join(options.stateRoot, name), { recursive: true, force: true });
+    },
   };
+}
+
+/** Runs the bundle in `dir`; output goes to a file it tails. */
+async function runLogged(
+  store: StateStore,
+  o: { id: string; dir: string; onOutput: (chunk: Buffer) => void },
+): Promise<number> {
+  // A file rather than a pipe: a daemon the step leaves running cannot hold the build open.
+  const log = join(o.dir, 'output.log');
+  const fd = openSync(log, 'w');
+  const tail = new LogTail(log, o.onOutput);
+  try {
+    return await runContainer({
+      store,
+      id: o.id,
+      bundle: join(o.dir, 'bundle'),
+      stdio: ['ignore', fd, fd],
+      noNewKeyring: true,
+    });
+  } finally {
+    closeSync(fd);
+    tail.stop();
+  }
 }
 
 /** Follows a growing file, handing new bytes to `onData` (every 50 ms, and once more at the end). */

@@ -67,6 +67,7 @@ export const buildCommand: Command = {
         snapshotter: deps.snapshotter,
         syscalls: libcBuildSyscalls,
       });
+      await deps.runner.removeLeftovers();
       result = await buildImage(
         {
           context: contextDir,

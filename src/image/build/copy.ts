@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, chown, copyFile, lchown, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { DiskFullError, diskFullError, isDiskFull } from '../../core/index.ts';
 import { detectCompression, unpackLayer } from '../unpack/index.ts';
 import { lstatOrUndefined, resolveInTree, type SelectedSource, type SourceEntry } from './context/index.ts';
 import { buildError } from './errors.ts';
@@ -76,7 +77,9 @@ async function makeDirs(request: CopyRequest, path: string): Promise<string> {
         message: `cannot copy to '${path}': '/${current}' exists and is not a directory`,
       });
     }
-    await mkdir(host, { mode: 0o755 });
+    await mkdir(host, { mode: 0o755 }).catch((err) => {
+      throw isDiskFull(err) ? diskFullError(`/${current}`, err) : err;
+    });
     if (request.owner) await chown(host, request.owner.uid, request.owner.gid);
   }
   return join(request.rootfs, current);
@@ -84,6 +87,19 @@ async function makeDirs(request: CopyRequest, path: string): Promise<string> {
 
 /** Copies one entry to `target` (a path in the image); returns directories whose times to set. */
 async function copyEntry(
+  request: CopyRequest,
+  target: string,
+  entry: SourceEntry,
+): Promise<{ host: string; entry: SourceEntry }[]> {
+  try {
+    return await copyEntryTo(request, target, entry);
+  } catch (err) {
+    // Node names the source of a failed copyFile: a full disk must name the destination.
+    throw isDiskFull(err) && !(err instanceof DiskFullError) ? diskFullError(target, err) : err;
+  }
+}
+
+async function copyEntryTo(
   request: CopyRequest,
   target: string,
   entry: SourceEntry,

@@ -14,7 +14,7 @@ import {
   WordError,
 } from './containerfile/index.ts';
 import { compileIgnore, type IgnoreMatcher } from './context/index.ts';
-import { buildError, syntaxError } from './errors.ts';
+import { buildError, diskFullInStep, stepName, syntaxError } from './errors.ts';
 import { imageLayers, normalizeTags, stageFromImage, writeImage } from './image.ts';
 import { applyMetadata, globalArgValues } from './metadata.ts';
 import type { BuildScope } from './scope.ts';
@@ -66,7 +66,10 @@ async function buildStage(scope: BuildScope, stage: Stage): Promise<StageState> 
   for (const ins of stage.instructions) {
     scope.step++;
     scope.emit({ type: 'step', step: scope.step, total: scope.total, text: ins.original });
-    await withLine(scope.file, ins, () => applyInstruction(scope, state, ins));
+    const step = stepName({ step: scope.step, total: scope.total, file: scope.file.file }, ins);
+    await withLine(scope.file, ins, () => applyInstruction(scope, state, ins)).catch((err) => {
+      throw diskFullInStep(err, step);
+    });
   }
   return state;
 }
@@ -95,7 +98,6 @@ async function applyInstruction(scope: BuildScope, state: StageState, ins: RawIn
   state.history.push(historyOf(ins, created, true));
 }
 
-/** Word and substitution errors get the instruction's file and line. */
 /** Errors about an instruction's own arguments, which do not yet say where it is. */
 const NEEDS_LINE = new Set([
   'ERR_IMAGE_BUILD_CONTEXT_ESCAPE',

@@ -47,7 +47,7 @@ export interface StepLayer {
 export async function withStepRootfs(
   deps: BuildDeps & { syscalls: BuildSyscalls },
   layers: readonly LayerRef[],
-  work: (rootfs: string, scratch: string) => Promise<AfterUnmount | undefined>,
+  work: (rootfs: string) => Promise<AfterUnmount | undefined>,
 ): Promise<StepLayer> {
   const undo = new Undo('the build step');
   try {
@@ -57,9 +57,8 @@ export async function withStepRootfs(
     const mounts = await deps.snapshotter.prepare(key, parent);
     undo.add(() => removeIfPresent(deps, key));
     const dir = join(deps.workRoot, id);
-    await mkdir(join(dir, 'rootfs'), { recursive: true, mode: 0o700 });
-    await mkdir(join(dir, 'scratch'), { mode: 0o700 });
     undo.add(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(join(dir, 'rootfs'), { recursive: true, mode: 0o700 });
     mountSnapshot(deps.syscalls, mounts, join(dir, 'rootfs'));
     let mounted = true;
     const unmount = () => {
@@ -67,7 +66,7 @@ export async function withStepRootfs(
       mounted = false;
     };
     undo.add(unmount);
-    const after = await work(join(dir, 'rootfs'), join(dir, 'scratch'));
+    const after = await work(join(dir, 'rootfs'));
     const layer = await commitStep({ deps, layers, key, upper: upperDir(mounts), unmount, after });
     await rm(dir, { recursive: true, force: true });
     return { layer };
@@ -103,7 +102,7 @@ async function commitStep(o: {
   }
   const blob = await writeGzipLayer(diffTar(o.upper, o.deps.syscalls), {
     content: o.deps.content,
-    what: 'the layer a build step made',
+    what: 'the layer the step made',
   });
   const chain = chainIds([...o.layers.map((l) => l.diffId), blob.diffId]);
   try {
@@ -126,8 +125,8 @@ export async function withLayersView<T>(
   const id = randomBytes(8).toString('hex');
   const dir = join(deps.workRoot, `view-${id}`);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     undo.add(() => rm(dir, { recursive: true, force: true }));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const parent = await ensureSnapshots(deps, layers);
     if (parent === undefined) return await read(dir);
     const mounts = await deps.snapshotter.view(`view-${id}`, parent);

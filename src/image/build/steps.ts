@@ -1,5 +1,6 @@
 // The instructions that change files — RUN, COPY, ADD — each a layer built on a fresh active
 // snapshot, or taken from the layer cache when its key was seen before.
+import { statfsSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { type CachedStep, cacheKey } from './cache.ts';
@@ -12,7 +13,7 @@ import {
   selectSources,
 } from './context/index.ts';
 import { copyIntoRootfs } from './copy.ts';
-import { buildError, syntaxError } from './errors.ts';
+import { buildError, stepName, syntaxError } from './errors.ts';
 import { commandForm } from './metadata.ts';
 import { type LayerRef, type StepLayer, withLayersView, withStepRootfs } from './rootfs.ts';
 import type { BuildScope } from './scope.ts';
@@ -77,7 +78,7 @@ export async function runInstruction(
   const userSpec = state.config.User ?? '';
   const key = cacheKey(state.key, ['RUN', args, env, cwd, userSpec]);
   return cachedStep(scope, state, key, () =>
-    withStepRootfs(scope.deps, state.layers, async (rootfs, scratch) => {
+    withStepRootfs(scope.deps, state.layers, async (rootfs) => {
       const user = resolveUser(rootfs, userSpec);
       const stub = resolvConfStub(rootfs);
       const tail = new OutputTail();
@@ -88,13 +89,13 @@ export async function runInstruction(
         cwd,
         user,
         network: 'host',
-        scratch,
         onOutput: (chunk) => {
           tail.push(chunk);
           scope.emit({ type: 'output', chunk });
         },
       });
-      if (exitCode !== 0) throw runFailed(scope, ins, exitCode, tail.lines());
+      if (exitCode !== 0)
+        throw runFailed(scope, ins, { exitCode, lines: tail.lines(), full: isFull(rootfs) });
       return stub;
     }),
   );
@@ -115,14 +116,29 @@ function resolvConfStub(rootfs: string): ((upper: string) => Promise<void>) | un
   };
 }
 
-function runFailed(scope: BuildScope, ins: RawInstruction, exitCode: number, lines: string[]): Error {
-  const output = lines.length > 0 ? `; last output:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+function runFailed(
+  scope: BuildScope,
+  ins: RawInstruction,
+  o: { exitCode: number; lines: string[]; full: boolean },
+): Error {
+  const step = stepName({ step: scope.step, total: scope.total, file: scope.file.file }, ins);
+  // The step's writable layer lives on the state directory's filesystem: say when it filled it.
+  const full = o.full ? `; the filesystem of ${scope.deps.workRoot} is full` : '';
+  const output = o.lines.length > 0 ? `; last output:\n${o.lines.map((l) => `  ${l}`).join('\n')}` : '';
   return buildError({
     code: 'ERR_IMAGE_BUILD_RUN_FAILED',
     category: 'FailedPrecondition',
-    message: `step ${scope.step}/${scope.total} '${ins.original}' (${scope.file.file}:${ins.line}) exited with code ${exitCode}${output}`,
-    hint: 'fix the command; the build left nothing behind and the steps before it are cached',
+    message: `${step} exited with code ${o.exitCode}${full}${output}`,
+    hint: o.full
+      ? "free space there ('berth image prune' removes unused images and layers), then retry; the build left nothing behind"
+      : 'fix the command; the build left nothing behind and the steps before it are cached',
   });
+}
+
+/** Less than 1 MiB left where the step writes (statfs of the overlay reports its upper dir's filesystem). */
+function isFull(rootfs: string): boolean {
+  const fs = statfsSync(rootfs);
+  return fs.bfree * fs.bsize < 1024 * 1024;
 }
 
 /** The last lines a RUN step printed, for the error message. */

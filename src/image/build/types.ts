@@ -21,8 +21,6 @@ export interface StepRunOptions {
   user: StepUser;
   /** `host`: the host's network namespace and its /etc/resolv.conf (so apt-get works). */
   network: 'host';
-  /** A private scratch directory the runner may use (bundle, logs); removed after the step. */
-  scratch: string;
   /** Receives the process's stdout and stderr as they come. */
   onOutput(chunk: Buffer): void;
 }
@@ -63,7 +61,7 @@ export interface BuildDeps {
   snapshotter: Snapshotter;
   runner: StepRunner;
   cache: BuildCache;
-  /** Where step root filesystems are mounted and scratch dirs made (same filesystem as snapshots). */
+  /** Where step root filesystems are mounted (same filesystem as snapshots). */
   workRoot: string;
   /** Finds (or fetches) the image a FROM or COPY --from names. */
   resolveImage(ref: string): Promise<ImageRecord>;

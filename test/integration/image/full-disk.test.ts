@@ -1,11 +1,19 @@
-// A full disk under the state directory: `berth pull`, `berth load`, `berth import` and the unpack
-// of `berth run` each fail with one line naming ENOSPC and what was being written, keep no
+// A full disk under the state directory: `berth pull`, `berth load`, `berth import`, the unpack
+// of `berth run` and `berth build` each fail with one line naming ENOSPC and what was being written, keep no
 // half-written blob, record no image, leave the images already there intact, and succeed once
 // space is freed. The state directory is a size-limited tmpfs each test mounts itself.
 import assert from 'node:assert/strict';
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,8 +130,9 @@ function assertNothingHalfDone(state: string, runDir?: string): void {
     };
     const keys = Object.keys(records.snapshots);
     assert.deepEqual(
-      keys.filter((k) => /^(extract|run)-/.test(k)),
+      keys.filter((k) => /^(extract|run|build|view)-/.test(k)),
       [],
+      'no active unpack, run or build snapshot',
     );
     const ids = Object.values(records.snapshots).map((r) => String(r.id));
     const dirs = existsSync(join(overlay, 'snapshots')) ? readdirSync(join(overlay, 'snapshots')) : [];
@@ -296,4 +305,108 @@ describe('a full disk under the image store', () => {
     assert.equal(ok(disk.berth(['run', 'docker.io/fd/big:v1', 'ls', '/data'])), 'random\n');
     assertNothingHalfDone(disk.state, disk.runDir);
   });
+
+  it('berth build that does not fit fails naming what it wrote, leaves nothing behind, and succeeds after space is freed', async (t) => {
+    t.after(() => removeEmptyCgroups('berth'));
+    const dir = await tempDir(t, 'fulldisk-build');
+    const disk = await smallDisk(t, dir, 16);
+    const context = async (name: string, containerfile: string) => {
+      const path = join(dir, name);
+      await mkdir(path);
+      writeFileSync(join(path, 'Containerfile'), containerfile);
+      return path;
+    };
+    ok(disk.berth(['build', '-t', 'fd/small', await context('small', 'FROM busybox\nRUN echo hi > /hi\n')]));
+    const before = ok(disk.berth(['image', 'inspect', 'fd/small']));
+    const images = imageNames(disk);
+    const unchanged = () => {
+      assertBuildLeftNothing(disk);
+      assert.deepEqual(imageNames(disk), images, 'no image recorded');
+      assert.equal(
+        ok(disk.berth(['image', 'inspect', 'fd/small'])),
+        before,
+        'the image already there is intact',
+      );
+    };
+    const free = statfsSync(disk.state);
+    const freeMiB = Math.floor((free.bavail * free.bsize) / MiB);
+
+    // The step's own writes fill its writable layer: the step fails, its output says why.
+    const zeros = await context(
+      'zeros',
+      `FROM busybox\nRUN dd if=/dev/zero of=/big bs=1M count=${freeMiB + 8}\n`,
+    );
+    const inRun = disk.berth(['build', '-t', 'fd/x', zeros]);
+    assert.equal(inRun.status, 1, inRun.stderr);
+    assert.match(inRun.stderr, /^berth: step 2\/2 'RUN dd [^']*' \(Containerfile:2\) exited with code 1; /m);
+    assert.match(inRun.stderr, /last output:\n(.*\n)* {2}.*No space left on device/);
+    assert.match(
+      inRun.stderr,
+      /exited with code 1; the filesystem of .*\/state\/build\/work is full; last output:/,
+    );
+    unchanged();
+
+    // The step fits, its layer (as much again: random bytes do not compress) does not.
+    const random = await context(
+      'random',
+      `FROM busybox\nRUN head -c ${Math.ceil(freeMiB * 0.6)}m /dev/urandom > /big\n`,
+    );
+    assertDiskFull(
+      disk.berth(['build', '-t', 'fd/x', random]),
+      1,
+      /the layer the step made to .*\/content\/ingest\/\S+ in step 2\/2 'RUN head [^']*' \(Containerfile:2\)$/m,
+    );
+    unchanged();
+
+    // COPY of a file from the context bigger than the space left.
+    const copy = await context('copy', 'FROM busybox\nCOPY big /data/big\n');
+    writeFileSync(join(copy, 'big'), Buffer.alloc((freeMiB + 4) * MiB, 7));
+    assertDiskFull(
+      disk.berth(['build', '-t', 'fd/x', copy]),
+      1,
+      /\/data\/big in step 2\/2 'COPY big \/data\/big' \(Containerfile:2\)$/m,
+    );
+    unchanged();
+
+    // Not a block left: the step cannot even record its snapshot.
+    const filler = disk.fill();
+    const tiny = await context('tiny', 'FROM busybox\nRUN echo tiny > /tiny\n');
+    const blocked = disk.berth(['build', '-t', 'fd/x', tiny]);
+    assertDiskFull(
+      blocked,
+      1,
+      /the snapshot records .*\/metadata\.json in step 2\/2 'RUN echo tiny > \/tiny' \(Containerfile:2\)$/m,
+    );
+    unchanged();
+    await rm(filler);
+
+    disk.resize(Math.ceil(disk.usedMiB()) + 3 * freeMiB + 64);
+    for (const ctx of [zeros, random, copy, tiny]) ok(disk.berth(['build', '-t', 'fd/x', ctx]));
+    assert.deepEqual(imageNames(disk), ['docker.io/fd/x:latest', ...images].sort());
+    assertBuildLeftNothing(disk);
+  });
 });
+
+/** What a failed build must not leave, besides what any failure must not: its work dirs, container state, cgroups, processes. */
+function assertBuildLeftNothing(disk: SmallDisk): void {
+  assertNothingHalfDone(disk.state, disk.runDir);
+  const work = join(disk.state, 'build', 'work');
+  assert.deepEqual(existsSync(work) ? readdirSync(work) : [], [], 'the build work dir is empty');
+  const steps = join(disk.runDir, 'build');
+  assert.deepEqual(existsSync(steps) ? readdirSync(steps) : [], [], 'no RUN container state or log left');
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    const parent = join('/sys/fs/cgroup', hierarchy, 'berth');
+    const left = existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith('berth-build-')) : [];
+    assert.deepEqual(left, [], `no RUN cgroup left in ${hierarchy}`);
+  }
+  const mnt = join(disk.state, '..');
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let root = '';
+    try {
+      root = readlinkSync(`/proc/${pid}/root`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    assert.equal(root.startsWith(mnt), false, `process ${pid} still runs in a build root filesystem`);
+  }
+}
