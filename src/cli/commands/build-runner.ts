@@ -34,14 +34,14 @@ export function stepSpec(o: StepRunOptions): Spec {
  * the output saying so (`No space left on device`) must still reach the user.
  */
 export function runtimeStepRunner(options: { stateRoot: string }): StepRunner & {
-  /** Removes the directories of steps an interrupted build left (call holding the build lock). */
+  /** Removes the directories of steps a build killed mid-step left (its process is gone). */
   removeLeftovers(): Promise<void>;
 } {
   const store = new StateStore(options.stateRoot);
   return {
     async run(o) {
       const hex = randomBytes(6).toString('hex');
-      const dir = join(options.stateRoot, `step-${hex}`);
+      const dir = join(options.stateRoot, `step-${process.pid}-${hex}`);
       await mkdir(join(dir, 'bundle'), { recursive: true, mode: 0o700 });
       try {
         await writeFile(join(dir, 'bundle', 'config.json'), JSON.stringify(stepSpec(o)));
@@ -51,9 +51,14 @@ export function runtimeStepRunner(options: { stateRoot: string }): StepRunner & 
       }
     },
     async removeLeftovers() {
-      const names = await readdir(options.stateRoot).catch(() => []);
-      for (const name of names.filter((n) => n.startsWith('step-')))
-        await rm(join(options.stateRoot, name), { recursive: true, force: true });
+      // The run directory may serve builds of several state directories (several build locks):
+      // a step directory goes only once the build process that made it is gone.
+      for (const name of await readdir(options.stateRoot).catch(() => [])) {
+        const pid = Number(/^step-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+        if (pid > 0 && !processGone(pid)) continue;
+        if (name.startsWith('step-'))
+          await rm(join(options.stateRoot, name), { recursive: true, force: true });
+      }
     },
   };
 }
@@ -108,5 +113,14 @@ class LogTail {
     clearInterval(this.#timer);
     this.#drain();
     closeSync(this.#fd);
+  }
+}
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
