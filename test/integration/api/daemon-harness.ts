@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cleanup } from '../image/registry-harness.ts';
+import { buildLayout, type Cleanup, skopeoCopy, startRegistry } from '../image/registry-harness.ts';
 
 const BERTHD = fileURLToPath(new URL('../../../bin/berthd', import.meta.url));
 
@@ -174,4 +174,48 @@ export async function blobsAreComplete(stateDir: string): Promise<string[]> {
     assert.equal(hash, name, `blob ${name} is complete`);
   }
   return names.map((n) => `sha256:${n}`);
+}
+
+/**
+ * Waits until at least `bytes` of the blob are in its partial file: the download is under way.
+ * Fails if `puller` exits first. Polls the file: the pull's own output says nothing per byte.
+ */
+export async function untilPartial(path: string, bytes: number, puller: ChildProcess): Promise<void> {
+  for (;;) {
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size >= bytes) return;
+    if (puller.exitCode !== null || puller.signalCode !== null) {
+      throw new Error(`the pull ended before ${bytes} bytes of ${path} arrived`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** An image whose third layer is 8 MiB, in a registry this test starts, and behind a ~2 MB/s proxy. */
+export interface SlowBigImage {
+  /** Through the proxy: a pull of it is still downloading the big layer for a few seconds. */
+  ref: string;
+  /** The same image straight from the registry, not slowed down. */
+  directRef: string;
+  bigLayer: string;
+  proxy: ThrottlingProxy;
+}
+
+/** Starts a registry and a throttling proxy in `dir` and seeds the big image (skopeo). */
+export async function slowBigImage(t: Cleanup, dir: string): Promise<SlowBigImage> {
+  const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
+  const [image] = await buildLayout(join(dir, 'src'), {
+    tag: 'v1',
+    architectures: ['amd64'],
+    extraBytes: 8 * 1024 * 1024,
+  });
+  assert.ok(image);
+  await skopeoCopy(image.source, `docker://${registry.host}/big/app:v1`);
+  const proxy = await startThrottlingProxy(t, registry.host, 2_000_000);
+  const bigLayer = image.layerDigests[2];
+  assert.ok(bigLayer);
+  return { ref: `${proxy.host}/big/app:v1`, directRef: `${registry.host}/big/app:v1`, bigLayer, proxy };
 }

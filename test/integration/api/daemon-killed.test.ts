@@ -11,28 +11,25 @@ import { readdir, readlink, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildLayout, type Cleanup, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
+import { type Cleanup, tempDir } from '../image/registry-harness.ts';
 import {
   blobsAreComplete,
+  type SlowBigImage,
+  slowBigImage,
   startBerthd,
-  startThrottlingProxy,
   storedImages,
   type ThrottlingProxy,
+  untilPartial,
 } from './daemon-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
-interface Setup {
+/** The big layer (`bigLayer`) is still downloading when a kill lands. */
+interface Setup extends SlowBigImage {
   dir: string;
   env: NodeJS.ProcessEnv;
   /** The state dir of the CLI and of the daemon. */
   stateDir: string;
-  /** The big layer, still downloading when the kill lands. */
-  bigLayer: string;
-  ref: string;
-  /** The same image straight from the registry, not slowed down. */
-  directRef: string;
-  proxy: ThrottlingProxy;
   /** Runs `berth ARGS` to its end without blocking this process (the proxy runs here). */
   berth(args: string[], env?: NodeJS.ProcessEnv): Promise<Finished>;
 }
@@ -55,25 +52,8 @@ async function setup(t: Cleanup, prefix: string): Promise<Setup> {
     BERTH_CONFIG_DIR: join(dir, 'config'),
     BERTH_HOST: `unix://${join(dir, 'run', 'berthd.sock')}`,
   };
-  const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
-  const [image] = await buildLayout(join(dir, 'src'), {
-    tag: 'v1',
-    architectures: ['amd64'],
-    extraBytes: 8 * 1024 * 1024,
-  });
-  assert.ok(image);
-  await skopeoCopy(image.source, `docker://${registry.host}/big/app:v1`);
-  const proxy = await startThrottlingProxy(t, registry.host, 2_000_000);
-  return {
-    dir,
-    env,
-    stateDir,
-    bigLayer: image.layerDigests[2]!,
-    ref: `${proxy.host}/big/app:v1`,
-    directRef: `${registry.host}/big/app:v1`,
-    proxy,
-    berth: (args, e = env) => runCli(t, args, e),
-  };
+  const big = await slowBigImage(t, dir);
+  return { dir, env, stateDir, ...big, berth: (args, e = env) => runCli(t, args, e) };
 }
 
 async function runCli(t: Cleanup, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
@@ -105,24 +85,6 @@ function startCli(
 
 function partialPath(stateDir: string, digest: string): string {
   return join(stateDir, 'content', 'ingest', `${digest.slice(7)}.partial`);
-}
-
-/**
- * Waits until at least `bytes` of the blob are in its partial file: the download is under way.
- * Fails if `puller` exits first. Polls the file: the pull's own output says nothing per byte.
- */
-async function untilPartial(path: string, bytes: number, puller: ChildProcess): Promise<void> {
-  for (;;) {
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size >= bytes) return;
-    if (puller.exitCode !== null || puller.signalCode !== null) {
-      throw new Error(`the pull ended before ${bytes} bytes of ${path} arrived`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function kill(child: ChildProcess): Promise<void> {

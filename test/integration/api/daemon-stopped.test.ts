@@ -4,14 +4,13 @@
 // The CLI, its idle limit shortened to 3 s, gives up with one clear error; nothing is
 // half-visible in the store; the daemon is continued and stopped when the test ends.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { buildLayout, skopeoCopy, startRegistry, tempDir } from '../image/registry-harness.ts';
-import { blobsAreComplete, startBerthd, startThrottlingProxy, storedImages } from './daemon-harness.ts';
+import { tempDir } from '../image/registry-harness.ts';
+import { blobsAreComplete, slowBigImage, startBerthd, storedImages, untilPartial } from './daemon-harness.ts';
 
 const BERTH = fileURLToPath(new URL('../../../bin/berth', import.meta.url));
 
@@ -20,21 +19,11 @@ describe('a stopped daemon', { timeout: 120_000 }, () => {
   it('berthd SIGSTOPped mid-pull: the CLI gives up after its idle limit with one clear error', async (t) => {
     const dir = await tempDir(t, 'stopped-daemon');
     const stateDir = join(dir, 'run', 'state');
-    const registry = await startRegistry(t, join(dir, 'registry'), { kind: 'none' });
-    const [image] = await buildLayout(join(dir, 'src'), {
-      tag: 'v1',
-      architectures: ['amd64'],
-      extraBytes: 8 * 1024 * 1024,
-    });
-    assert.ok(image);
-    await skopeoCopy(image.source, `docker://${registry.host}/big/app:v1`);
-    const proxy = await startThrottlingProxy(t, registry.host, 2_000_000);
-    const bigLayer = image.layerDigests[2];
-    assert.ok(bigLayer);
+    const { ref, bigLayer } = await slowBigImage(t, dir);
 
     // Continued and stopped when the test ends, whatever happens (startBerthd's clean-up).
     const daemon = await startBerthd(t, join(dir, 'run'));
-    const cli = spawn(BERTH, ['pull', `${proxy.host}/big/app:v1`], {
+    const cli = spawn(BERTH, ['pull', ref], {
       env: {
         ...process.env,
         BERTH_CLI_HOST: 'off',
@@ -75,18 +64,3 @@ describe('a stopped daemon', { timeout: 120_000 }, () => {
     assert.ok(!(await blobsAreComplete(stateDir)).includes(bigLayer), 'the big layer is not in the store');
   });
 });
-
-/** Waits until at least `bytes` of a blob are in its partial file: the download is under way. */
-async function untilPartial(path: string, bytes: number, puller: ChildProcess): Promise<void> {
-  for (;;) {
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size >= bytes) return;
-    if (puller.exitCode !== null || puller.signalCode !== null) {
-      throw new Error(`the pull ended before ${bytes} bytes of ${path} arrived`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
