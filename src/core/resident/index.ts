@@ -9,6 +9,6 @@ export type { Freshness } from './freshness.ts';
 export { watchSources } from './freshness.ts';
 /** The resident process's "only one of me" lock: inherited from the front-end, or taken here (flock, no waiting). */
 export { holdLock } from './peer.ts';
-export type { Resident, ResidentOptions, ResidentProtocol } from './server.ts';
+export type { Resident, ResidentOptions, ResidentProtocol, ResidentStart } from './server.ts';
 /** Listens on a private socket and serves a front-end's calls until idle, stale or told to stop. */
-export { parseEnv, residentLog, serveUntilRetired, startResident } from './server.ts';
+export { parseEnv, residentLog, residentStart, serveUntilRetired, startResident } from './server.ts';

@@ -5,7 +5,7 @@ import { chmodSync, closeSync, readFileSync, renameSync, rmSync, statSync, write
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameReader, frame } from './frames.ts';
 import type { Freshness } from './freshness.ts';
-import { peerCredentials, sharesNamespaces } from './peer.ts';
+import { holdLock, peerCredentials, sharesNamespaces } from './peer.ts';
 
 /** What one kind of resident process does with a call: parse it, decide to take it, run it. */
 export interface ResidentProtocol<R> {
@@ -158,6 +158,45 @@ export function parseEnv(entries: string[]): Record<string, string> {
 export function residentLog(name: string): (message: string) => void {
   return (message) =>
     process.stderr.write(`${new Date().toISOString()} ${name} ${process.pid}: ${message}\n`);
+}
+
+/** What an entry point starts with, read from `<PREFIX>_SOCKET`, `_IDLE`, `_LOCK_FD` and `_WATCH`. */
+export interface ResidentStart {
+  socket: string;
+  idleMs: number;
+  lockFd: number;
+  log: (message: string) => void;
+  /** Directories the freshness watch adds to the sources (tests simulate an upgrade with them). */
+  extraWatch: string[];
+}
+
+/**
+ * The entry point's first part: the socket the front-end named (exit 2 when unset: started by
+ * hand without one), the idle time, the log, and the "only one of me" lock (exit 0 when another
+ * process holds it).
+ */
+export function residentStart(o: {
+  envPrefix: string;
+  name: string;
+  noun: string;
+  startedBy: string;
+}): ResidentStart {
+  const env = (suffix: string) => process.env[`${o.envPrefix}_${suffix}`];
+  const socket = env('SOCKET') ?? '';
+  if (!socket) {
+    process.stderr.write(
+      `${o.name}: set ${o.envPrefix}_SOCKET (${o.startedBy} starts the ${o.noun} itself)\n`,
+    );
+    process.exit(2);
+  }
+  const log = residentLog(o.name);
+  const lockFd = holdLock(socket, env('LOCK_FD'));
+  if (lockFd === undefined) {
+    log(`another ${o.noun} holds the lock; exiting`);
+    process.exit(0);
+  }
+  const idleMs = Number(env('IDLE') || 300) * 1000;
+  return { socket, idleMs, lockFd, log, extraWatch: (env('WATCH') ?? '').split(':').filter(Boolean) };
 }
 
 /**
