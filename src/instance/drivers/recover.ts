@@ -4,15 +4,15 @@
 // it still runs: it was a foreground `--rm` container whose owner is gone), unmounts and removes
 // the bundle, removes the snapshot, then the run's record and lock. A live owner's run is never
 // touched. With nothing to recover this is one readdir and one read of the snapshot records.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError, isErrno, parseMountInfo } from '../../core/index.ts';
+import { BerthError, parseMountInfo } from '../../core/index.ts';
 import { libcMountSyscalls } from '../../image/index.ts';
 import { deleteContainer } from '../../runtime/container/index.ts';
 import { StateStore } from '../../runtime/state/index.ts';
 import { OverlaySnapshotter } from '../../storage/index.ts';
-import { readRunRecord, runsDir, takeOverRun } from './run-owner.ts';
+import { readRunRecord, runFileNames, takeOverRun } from './run-owner.ts';
 import { withSnapshotLock } from './snapshot-lock.ts';
 
 /** Kernel and runtime access of the recovery, replaceable in tests. */
@@ -75,7 +75,7 @@ export async function recoverRunLeftovers(
 /** Ids of runs with a lock, a record or a `run-<id>` snapshot; whether their owner lives is checked after. */
 async function leftoverRuns(stateDir: string, snapshotter: OverlaySnapshotter): Promise<string[]> {
   const ids = new Set<string>();
-  for (const name of namesIn(runsDir(stateDir))) {
+  for (const name of runFileNames(stateDir)) {
     const match = /^([0-9a-f]{64})\.(lock|json)$/.exec(name);
     if (match) ids.add(match[1]!);
   }
@@ -104,15 +104,6 @@ async function removeRun(
   await withSnapshotLock(o.stateDir, async () => {
     if ((await o.snapshotter.list()).some((s) => s.key === key)) await o.snapshotter.remove(key);
   });
-}
-
-function namesIn(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw err;
-  }
 }
 
 function recoveryFailed(id: string, cause: unknown): BerthError {

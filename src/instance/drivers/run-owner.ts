@@ -72,17 +72,20 @@ export async function claimRun(o: {
 
 /** The runs of `stateDir` whose owner is alive, with the image each runs. */
 export function liveRuns(stateDir: string): LiveRun[] {
-  let names: string[];
+  const ids = runFileNames(stateDir).flatMap((n) => /^([0-9a-f]{64})\.json$/.exec(n)?.[1] ?? []);
+  return ids
+    .filter((id) => isLockHeld(lockPath(stateDir, id)))
+    .map((id) => ({ id, image: readRunRecord(stateDir, id)?.image }));
+}
+
+/** The names of the locks and records in `<stateDir>/runs` (none before the first run). */
+export function runFileNames(stateDir: string): string[] {
   try {
-    names = readdirSync(runsDir(stateDir));
+    return readdirSync(runsDir(stateDir));
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return [];
     throw err;
   }
-  const ids = names.flatMap((n) => /^([0-9a-f]{64})\.json$/.exec(n)?.[1] ?? []);
-  return ids
-    .filter((id) => isLockHeld(lockPath(stateDir, id)))
-    .map((id) => ({ id, image: readRunRecord(stateDir, id)?.image }));
 }
 
 /** Writes a run's record: a temp file renamed into place, so a reader never sees half of it. */
