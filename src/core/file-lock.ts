@@ -133,6 +133,11 @@ function ownIdentity(): string {
   return own;
 }
 
+/** Whether process `pid` runs (a zombie does not): what a lock's holder is checked against. */
+export function processAlive(pid: number): boolean {
+  return identityOf(pid) !== undefined;
+}
+
 /**
  * `<boot id> <start time in clock ticks since boot>` of process `pid` (field 22 of its
  * /proc stat, after the parenthesised name, which may hold spaces); undefined when no such

@@ -11,7 +11,7 @@ export {
 } from './errors.ts';
 export type { FileLock } from './file-lock.ts';
 /** Pid lock files: `tryLock` returns undefined while a live process holds it, `lock` waits. */
-export { breakLock, isLockHeld, lock, removeFile, tryLock } from './file-lock.ts';
+export { breakLock, isLockHeld, lock, processAlive, removeFile, tryLock } from './file-lock.ts';
 export type { LogFields, Logger, LoggerOptions, LogLevel } from './log.ts';
 export { createLogger } from './log.ts';
 export type { MountInfo } from './mountinfo.ts';

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../../core/index.ts';
 import type { StepRunner, StepRunOptions } from '../../image/index.ts';
 import { useHostNetwork } from '../../instance/index.ts';
 import { runContainer } from '../../runtime/container/index.ts';
@@ -55,7 +56,7 @@ export function runtimeStepRunner(options: { stateRoot: string }): StepRunner & 
       // a step directory goes only once the build process that made it is gone.
       for (const name of await readdir(options.stateRoot).catch(() => [])) {
         const pid = Number(/^step-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
-        if (pid > 0 && !processGone(pid)) continue;
+        if (pid > 0 && processAlive(pid)) continue;
         if (name.startsWith('step-'))
           await rm(join(options.stateRoot, name), { recursive: true, force: true });
       }
@@ -113,14 +114,5 @@ class LogTail {
     clearInterval(this.#timer);
     this.#drain();
     closeSync(this.#fd);
-  }
-}
-
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
